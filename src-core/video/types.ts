@@ -11,6 +11,10 @@ export interface VideoInfo {
   duration: number;
   /** ffmpeg's codec name, e.g. "h264", "mpeg4", "ffv1". */
   codec: string;
+  /** ffmpeg's demuxer names, e.g. "mov,mp4,m4a,3gp,3g2,mj2", "avi", "matroska,webm". */
+  container?: string;
+  /** Seconds at which the container's timeline starts (non-zero e.g. in MPEG-TS). */
+  startTime?: number;
 }
 
 /** A crop box in DeepLabCut's convention: x1 ≤ x < x2, y1 ≤ y < y2, in pixels of the source. */

@@ -1,0 +1,27 @@
+import type { Command } from './command';
+import { addVideosCommand, createProjectCommand, editConfigCommand } from './commands/project';
+import { probeCommand } from './commands/video';
+
+/** Every working command, in the order a user meets them. */
+export const COMMANDS = new Map<string, Command>(
+  [createProjectCommand, addVideosCommand, editConfigCommand, probeCommand].map((command) => [command.spec.name, command]),
+);
+
+/** DeepLabCut's other steps, each waiting for the issue that builds it. */
+export const PLANNED_COMMANDS = new Map<string, string>([
+  ['extract-frames', 'labeled-data issue #3'],
+  ['check-labels', 'labeled-data issue #3'],
+  ['create-training-dataset', 'training issue #4'],
+  ['train', 'training issue #4'],
+  ['evaluate', 'evaluation and analysis issue #5'],
+  ['analyze', 'evaluation and analysis issue #5'],
+  ['create-video-with-all-detections', 'evaluation and analysis issue #5'],
+  ['convert-detections2tracklets', 'tracking issue #6'],
+  ['stitch-tracklets', 'tracking issue #6'],
+  ['filter', 'tracking issue #6'],
+  ['plot-trajectories', 'tracking issue #6'],
+  ['create-labeled-video', 'tracking issue #6'],
+  ['find-outliers', 'tracking issue #6'],
+  ['extract-outlier-frames', 'tracking issue #6'],
+  ['merge-datasets', 'tracking issue #6'],
+]);

@@ -1,0 +1,50 @@
+import * as fs from 'node:fs';
+import { HerdError } from '../common/errors';
+import { lastLines } from './ffmpeg';
+
+/**
+ * The errors a video input can produce, shared by probe and decode so both name a problem the
+ * same way. Each names the file in `location.file`.
+ */
+
+/** Checked before spawning ffmpeg: a clear message beats ffmpeg's "No such file or directory". */
+export function assertVideoFileExists(file: string): void {
+  let stats: fs.Stats;
+  try {
+    stats = fs.statSync(file);
+  } catch {
+    throw new HerdError('VIDEO_NOT_FOUND', `Video file not found: ${file}`, { file });
+  }
+  if (!stats.isFile()) {
+    throw new HerdError('NOT_A_VIDEO', `${file} is not a file (is it a folder?).`, { file });
+  }
+}
+
+export function notAVideo(file: string, reason: string): HerdError {
+  return new HerdError('NOT_A_VIDEO', `${file} is not a readable video: ${reason}`, { file });
+}
+
+export function unsupportedCodec(file: string, codec: string): HerdError {
+  return new HerdError(
+    'UNSUPPORTED_CODEC',
+    `${file} uses a video codec this ffmpeg cannot decode (${codec}). ` +
+      'Re-encode it (e.g. `ffmpeg -i in.avi -c:v libx264 -crf 18 out.mp4`) or point HERD_FFMPEG to a fuller ffmpeg build.',
+    { file },
+  );
+}
+
+/** Map what ffmpeg said when it could not open or decode `file` to one of our codes. */
+export function describeInputFailure(file: string, stderr: string): HerdError {
+  if (/No such file or directory/.test(stderr)) return new HerdError('VIDEO_NOT_FOUND', `Video file not found: ${file}`, { file });
+  if (/Permission denied/.test(stderr)) return new HerdError('VIDEO_UNREADABLE', `No permission to read ${file}.`, { file });
+  if (/moov atom not found/.test(stderr)) {
+    return notAVideo(file, 'its index (the mp4 "moov atom") is missing; the recording was probably interrupted before it finished.');
+  }
+  const missingDecoder = /Decoder \(codec (\S+)\) not found|Could not find codec parameters.*\((Video: [^)]*)\)/.exec(stderr);
+  if (missingDecoder) return unsupportedCodec(file, missingDecoder[1] ?? missingDecoder[2] ?? 'unknown');
+  if (/matches no streams|does not contain any stream/.test(stderr)) return notAVideo(file, 'it has no video stream.');
+  if (/Invalid data found when processing input/.test(stderr)) {
+    return notAVideo(file, 'ffmpeg does not recognise its format (damaged, or not a video at all).');
+  }
+  return new HerdError('DECODE_FAILED', `ffmpeg could not read ${file}:\n${lastLines(stderr)}`, { file });
+}
