@@ -1,10 +1,11 @@
 import type { Command } from './command';
 import { addVideosCommand, createProjectCommand, editConfigCommand } from './commands/project';
+import { benchCommand, demoCommand, synthCommand } from './commands/synthetic';
 import { probeCommand } from './commands/video';
 
 /** Every working command, in the order a user meets them. */
 export const COMMANDS = new Map<string, Command>(
-  [createProjectCommand, addVideosCommand, editConfigCommand, probeCommand].map((command) => [command.spec.name, command]),
+  [createProjectCommand, addVideosCommand, editConfigCommand, probeCommand, synthCommand, demoCommand, benchCommand].map((command) => [command.spec.name, command]),
 );
 
 /** DeepLabCut's other steps, each waiting for the issue that builds it. */

@@ -90,10 +90,10 @@ function isMultiAnimal(columns: readonly DlcColumn[]): boolean {
 
 function tableIndexWidth(table: DlcTable): number {
   const width = table.index[0]?.length ?? 1;
-  if (width < 1) throw new HerdError('dlc-csv-shape', 'each row needs at least one index cell');
+  if (width < 1) throw new HerdError('DLC_CSV_SHAPE', 'each row needs at least one index cell');
   table.index.forEach((cells, row) => {
     if (cells.length !== width) {
-      throw new HerdError('dlc-csv-shape', `row ${row} has ${cells.length} index cells, expected ${width}`);
+      throw new HerdError('DLC_CSV_SHAPE', `row ${row} has ${cells.length} index cells, expected ${width}`);
     }
   });
   return width;
@@ -105,13 +105,13 @@ export function formatDlcCsv(table: DlcTable): string {
   const width = tableIndexWidth(table);
   if (values.length !== index.length * columns.length) {
     throw new HerdError(
-      'dlc-csv-shape',
+      'DLC_CSV_SHAPE',
       `expected ${index.length} rows × ${columns.length} columns = ${index.length * columns.length} values, got ${values.length}`,
     );
   }
   const multiAnimal = isMultiAnimal(columns);
   if (multiAnimal && columns.some((column) => column.individual === undefined)) {
-    throw new HerdError('dlc-csv-shape', 'either every column names an individual or none does');
+    throw new HerdError('DLC_CSV_SHAPE', 'either every column names an individual or none does');
   }
   const headerRow = (level: string, cells: string[]) =>
     [level, ...new Array<string>(width - 1).fill(''), ...cells].map(quoteCell).join(',');
@@ -157,7 +157,7 @@ function splitCsvRecords(text: string, fileName: string): CsvRecord[] {
         position++;
         for (;;) {
           if (position >= text.length) {
-            throw new HerdError('dlc-csv-syntax', 'unterminated quoted cell', { file: fileName, line: openLine });
+            throw new HerdError('DLC_CSV_SYNTAX', 'unterminated quoted cell', { file: fileName, line: openLine });
           }
           const char = text[position];
           if (char === '"') {
@@ -187,7 +187,7 @@ function splitCsvRecords(text: string, fileName: string): CsvRecord[] {
         continue;
       }
       if (position < text.length && !'\r\n'.includes(text[position])) {
-        throw new HerdError('dlc-csv-syntax', 'unexpected text after a quoted cell', {
+        throw new HerdError('DLC_CSV_SYNTAX', 'unexpected text after a quoted cell', {
           file: fileName,
           line,
           column: position - lineStart + 1,
@@ -232,7 +232,7 @@ function parseCell(cell: string): number | undefined {
 export function parseDlcCsv(text: string, fileName: string): DlcTable {
   const records = splitCsvRecords(text, fileName);
   const fail = (message: string, record?: CsvRecord, cell?: number): never => {
-    throw new HerdError('dlc-csv-syntax', message, {
+    throw new HerdError('DLC_CSV_SYNTAX', message, {
       file: fileName,
       line: record?.line ?? 1,
       column: record && cell !== undefined ? record.cellColumns[cell] : undefined,

@@ -99,7 +99,7 @@ export function resolveSynthOptions(partial: Partial<SynthOptions> = {}): SynthO
     const { min, max, integer } = LIMITS[key];
     if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
       const kind = integer ? 'an integer' : 'a number';
-      throw new HerdError('synth-options', `synth option "${key}" must be ${kind} from ${min} to ${max}, got ${String(value)}`);
+      throw new HerdError('INVALID_SYNTH_OPTION', `synth option "${key}" must be ${kind} from ${min} to ${max}, got ${String(value)}`);
     }
     options[key] = value;
   }

@@ -31,8 +31,8 @@ export function resolveFfmpeg(override?: string): string {
   if (!binary) {
     throw new HerdError(
       'FFMPEG_NOT_FOUND',
-      'ffmpeg was not found. Install ffmpeg (e.g. `apt install ffmpeg`, `brew install ffmpeg`) so it is on PATH, ' +
-        'or set HERD_FFMPEG to the full path of an ffmpeg binary.',
+      'ffmpeg was not found; install ffmpeg (e.g. `apt install ffmpeg`, `brew install ffmpeg`) so it is on PATH, ' +
+        'or set HERD_FFMPEG to the full path of an ffmpeg binary',
     );
   }
   resolvedBinaries.set(cacheKey, binary);
@@ -44,7 +44,7 @@ function requireExplicit(candidate: string, source: string): string {
   if (!found) {
     throw new HerdError(
       'FFMPEG_NOT_FOUND',
-      `ffmpeg given by ${source} (${candidate}) does not exist or is not executable.`,
+      `ffmpeg given by ${source} does not exist or is not executable`,
       { file: candidate },
     );
   }
@@ -130,7 +130,7 @@ function runSync(ffmpeg: string, args: string[]): string {
   if (result.error || result.status !== 0) {
     throw new HerdError(
       'FFMPEG_FAILED',
-      `Could not run ${ffmpeg} ${args.join(' ')}: ${result.error?.message ?? result.stderr.trim()}`,
+      `could not run ffmpeg ${args.join(' ')}: ${result.error?.message ?? result.stderr.trim()}`,
       { file: ffmpeg },
       { cause: result.error },
     );
@@ -161,11 +161,11 @@ export function runFfmpeg(ffmpeg: string, args: string[], options: { signal?: Ab
 /** A failure to start ffmpeg at all, worded for the person who has to fix it. */
 export function spawnError(ffmpeg: string, error: Error): HerdError {
   if (error.name === 'AbortError') {
-    return new HerdError('ABORTED', 'The ffmpeg run was cancelled.', {}, { cause: error });
+    return new HerdError('ABORTED', 'the ffmpeg run was cancelled', {}, { cause: error });
   }
   return new HerdError(
     'FFMPEG_NOT_FOUND',
-    `Could not start ffmpeg (${ffmpeg}): ${error.message}. Set HERD_FFMPEG to a working ffmpeg binary.`,
+    `could not start ffmpeg: ${error.message}; set HERD_FFMPEG to a working ffmpeg binary`,
     { file: ffmpeg },
     { cause: error },
   );
@@ -176,7 +176,8 @@ export function lastLines(stderr: string | OutputTail, count = 6): string {
   const text = typeof stderr === 'string' ? stderr : stderr.text();
   return text
     .split(/\r?\n|\r/)
-    .map((line) => line.trim())
+    // "[h264 @ 0x55d0c3a8]" → "[h264]": the addresses only add noise for people.
+    .map((line) => line.replace(/ @ 0x[0-9a-f]+\]/, ']').trim())
     .filter((line) => line && !line.startsWith('frame='))
     .slice(-count)
     .join('\n');

@@ -5,14 +5,11 @@
 export class OutputTail {
   private chunks: string[] = [];
   private length = 0;
-  /** Whether anything at all was written, even if it has since been dropped. */
-  sawOutput = false;
 
   constructor(private readonly limit = 64 * 1024) {}
 
   push(text: string): void {
     if (!text) return;
-    this.sawOutput = true;
     this.chunks.push(text);
     this.length += text.length;
     while (this.length > this.limit && this.chunks.length > 1) {

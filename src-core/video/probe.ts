@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { assertVideoFileExists, describeInputFailure, notAVideo, unsupportedCodec } from './failures';
+import { assertVideoFileExists, describeCodec, describeInputFailure, notAVideo, unsupportedCodec } from './failures';
 import { resolveFfmpeg, runFfmpeg } from './ffmpeg';
 import { parseRate } from './rate';
 import type { VideoInfo } from './types';
@@ -25,7 +25,7 @@ export async function probeVideo(file: string, options: ProbeOptions = {}): Prom
   const run = await runFfmpeg(ffmpeg, args, { signal: options.signal });
   const info = parseProbeOutput(run.stderr, file);
   if (run.exitCode !== 0 && info === undefined) throw describeInputFailure(file, run.stderr);
-  if (info === undefined) throw notAVideo(file, 'it has no video stream.');
+  if (info === undefined) throw notAVideo(file, 'it has no video stream');
   rememberProbe(ffmpeg, file, info);
   return info;
 }
@@ -47,12 +47,12 @@ export function parseProbeOutput(stderr: string, file: string): VideoInfo | unde
   if (stream === undefined) return undefined;
 
   const codec = /^[\w-]+/.exec(stream)?.[0] ?? 'none';
-  if (codec === 'none') throw unsupportedCodec(file, stream.split(',')[0]!.trim());
+  if (codec === 'none') throw unsupportedCodec(file, describeCodec(stream.split(',')[0]!));
   // ", 640x480" — the comma excludes hex fourccs such as "0x31637661".
   const size = /, (\d+)x(\d+)(?=[\s,[]|$)/.exec(stream);
-  if (!size) throw notAVideo(file, `ffmpeg reports no frame size for its video stream (${stream}).`);
+  if (!size) throw notAVideo(file, `ffmpeg reports no frame size for its video stream (${stream})`);
   const fps = rateBefore(stream, 'fps') ?? rateBefore(stream, 'tbr');
-  if (fps === undefined) throw notAVideo(file, `ffmpeg reports no frame rate for its video stream (${stream}).`);
+  if (fps === undefined) throw notAVideo(file, `ffmpeg reports no frame rate for its video stream (${stream})`);
 
   const duration = parseDuration(input);
   const packets = [...stderr.matchAll(/frame=\s*(\d+)/g)].at(-1)?.[1];

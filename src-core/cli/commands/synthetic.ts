@@ -1,0 +1,112 @@
+import * as path from 'node:path';
+import { formatBench, runBench } from '../../bench/bench';
+import { formatDemo, runDemo } from '../../demo/demo';
+import type { SynthOptions } from '../../synth/options';
+import { createSynthProject } from '../../synth/project';
+import { synthesize } from '../../synth/write';
+import type { Command } from '../command';
+import { numberOption, stringOption } from '../command';
+import type { ParsedArgs } from '../args';
+
+function synthOptionsFrom(args: ParsedArgs): Partial<SynthOptions> {
+  const pick = (name: string) => numberOption(args, name);
+  return {
+    animals: pick('animals'),
+    keypoints: pick('keypoints'),
+    frames: pick('frames'),
+    width: pick('width'),
+    height: pick('height'),
+    fps: pick('fps'),
+    seed: pick('seed'),
+    uniqueBodyparts: pick('unique-bodyparts'),
+    noiseSigma: pick('noise'),
+  };
+}
+
+export const synthCommand: Command = {
+  spec: {
+    name: 'synth',
+    summary: 'Render a synthetic multi-animal video with ground truth in DeepLabCut CSV layout (the test bed).',
+    positionals: [],
+    options: {
+      animals: { type: 'number', value: 'N', description: 'number of animals', default: 3 },
+      keypoints: { type: 'number', value: 'K', description: 'keypoints per animal (10: snout, ears, spine, tail)', default: 10 },
+      'unique-bodyparts': { type: 'number', value: 'U', description: 'fixed landmarks (unique body parts)', default: 0 },
+      frames: { type: 'number', value: 'F', description: 'video length in frames', default: 300 },
+      width: { type: 'number', value: 'PX', description: 'frame width', default: 640 },
+      height: { type: 'number', value: 'PX', description: 'frame height', default: 480 },
+      fps: { type: 'number', description: 'frame rate', default: 30 },
+      seed: { type: 'number', description: 'random seed; the same seed gives the same video', default: 0 },
+      noise: { type: 'number', value: 'SIGMA', description: 'sensor noise, grey levels', default: 6 },
+      output: { type: 'string', value: 'DIR', description: 'folder for the files (or the project, with --project)', default: '.' },
+      project: { type: 'boolean', description: 'also create a Herd/DeepLabCut project with labeled frames' },
+      'labeled-frames': { type: 'number', value: 'M', description: 'labeled frames in the project (with --project)', default: 20 },
+      scorer: { type: 'string', description: 'scorer of the labels (with --project)', default: 'herd' },
+    },
+    details: 'Writes synth.mp4, synth_groundtruth.csv (index = frame) and synth_groundtruth.json (visibility, options).',
+  },
+  async run(args, context) {
+    const output = path.resolve(stringOption(args, 'output') ?? '.');
+    if (args.options.project) {
+      const project = await createSynthProject({
+        synth: synthOptionsFrom(args),
+        workingDirectory: output,
+        scorer: stringOption(args, 'scorer'),
+        labeledFrames: numberOption(args, 'labeled-frames'),
+        progress: context.progress,
+        signal: context.signal,
+      });
+      return {
+        text: [
+          `Created synthetic project ${project.root}`,
+          `  config:       ${project.configPath}`,
+          `  video:        ${project.videoPath}`,
+          `  ground truth: ${project.groundTruthCsvPath}`,
+          `  labels:       ${project.labelsCsvPath} (${project.labeledFrameIndices.length} frames)`,
+        ].join('\n'),
+        data: { ...project, scene: undefined },
+      };
+    }
+    const result = await synthesize(synthOptionsFrom(args), output, { progress: context.progress, signal: context.signal });
+    return {
+      text: [`Wrote ${result.videoPath}`, `  ground truth: ${result.groundTruthCsvPath}`, `  visibility:   ${result.sidecarPath}`].join('\n'),
+      data: { videoPath: result.videoPath, groundTruthCsvPath: result.groundTruthCsvPath, sidecarPath: result.sidecarPath },
+    };
+  },
+};
+
+export const demoCommand: Command = {
+  spec: {
+    name: 'demo',
+    summary: 'Build a synthetic project in ./herd-demo/ and run every stage that exists, printing where each output is.',
+    positionals: [],
+    options: {
+      dir: { type: 'string', value: 'DIR', description: 'folder for the demo (replaced on each run)', default: 'herd-demo' },
+      frames: { type: 'number', value: 'F', description: 'length of the synthetic video', default: 300 },
+    },
+  },
+  async run(args, context) {
+    const result = await runDemo({
+      directory: stringOption(args, 'dir') ?? 'herd-demo',
+      frames: numberOption(args, 'frames'),
+      progress: context.progress,
+      signal: context.signal,
+    });
+    return { text: formatDemo(result), data: { ...result } };
+  },
+};
+
+export const benchCommand: Command = {
+  spec: {
+    name: 'bench',
+    summary: 'Measure throughputs side by side in one run and print them as a Markdown table.',
+    positionals: [],
+    options: {
+      frames: { type: 'number', value: 'F', description: 'frames of the 640×480 synthetic video', default: 600 },
+    },
+  },
+  async run(args, context) {
+    const result = await runBench({ frames: numberOption(args, 'frames'), progress: context.progress, signal: context.signal });
+    return { text: formatBench(result), data: { ...result } };
+  },
+};

@@ -1,0 +1,109 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { HerdError } from '../common/errors';
+import { silentProgress, type ProgressReporter } from '../common/progress';
+import { loadProject } from '../project/load';
+import { projectVideos } from '../project/videos';
+import { createSynthProject } from '../synth/project';
+import { probeVideo } from '../video';
+
+/** A file the demo leaves in its folder, so a rerun knows the folder is its own to replace. */
+const MARKER = '.herd-demo';
+
+export interface DemoOptions {
+  directory: string;
+  frames?: number;
+  labeledFrames?: number;
+  progress?: ProgressReporter;
+  signal?: AbortSignal;
+}
+
+export interface DemoStep {
+  stage: string;
+  summary: string;
+  outputs: Record<string, string>;
+}
+
+export interface DemoResult {
+  directory: string;
+  configPath: string;
+  steps: DemoStep[];
+}
+
+function prepareFolder(directory: string): void {
+  if (fs.existsSync(directory)) {
+    if (!fs.existsSync(path.join(directory, MARKER))) {
+      throw new HerdError('DEMO_FOLDER_IN_USE', 'this folder exists and was not made by `herd demo`; choose another with --dir', {
+        file: directory,
+      });
+    }
+    fs.rmSync(directory, { recursive: true, force: true });
+  }
+  fs.mkdirSync(directory, { recursive: true });
+  fs.writeFileSync(path.join(directory, MARKER), 'Made by `herd demo`; the next demo run replaces this folder.\n');
+}
+
+/**
+ * The main job on a built-in synthetic project, running every stage that exists so far.
+ * Each later stage adds its step here, reading the previous step's outputs.
+ */
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const progress = options.progress ?? silentProgress;
+  const directory = path.resolve(options.directory);
+  prepareFolder(directory);
+  const steps: DemoStep[] = [];
+
+  const synth = await createSynthProject({
+    synth: { frames: options.frames ?? 300, uniqueBodyparts: 2, seed: 0 },
+    workingDirectory: directory,
+    task: 'demo',
+    scorer: 'herd',
+    labeledFrames: options.labeledFrames ?? 20,
+    progress,
+    signal: options.signal,
+  });
+  const { scene } = synth;
+  steps.push({
+    stage: 'synth project',
+    summary: `${scene.individuals.length} animals × ${scene.bodyparts.length} body parts (+${scene.uniqueBodyparts.length} unique), ${scene.frames} frames at ${scene.width}×${scene.height}; ${synth.labeledFrameIndices.length} labeled frames`,
+    outputs: {
+      project: synth.root,
+      config: synth.configPath,
+      video: synth.videoPath,
+      'ground truth (DeepLabCut CSV)': synth.groundTruthCsvPath,
+      'labeled frames': synth.labeledFolder,
+      labels: synth.labelsCsvPath,
+    },
+  });
+
+  // Open the project the way every later stage will, and check the video against the ground truth.
+  const project = loadProject(synth.configPath);
+  const [video] = projectVideos(project);
+  if (!video.path) throw new HerdError('DEMO_FAILED', 'the demo video is missing from its project', { file: video.configuredPath });
+  const info = await probeVideo(video.path);
+  if (info.frameCount !== scene.frames) {
+    throw new HerdError('DEMO_FAILED', `the video has ${info.frameCount} frames, the ground truth ${scene.frames}`, { file: video.path });
+  }
+  steps.push({
+    stage: 'open project',
+    summary: `${project.config.Task} by ${project.config.scorer}: ${project.individuals.join(', ')}; video ${info.width}×${info.height}, ${info.frameCount} frames, ${info.fps} fps, ${info.codec}`,
+    outputs: {},
+  });
+  return { directory, configPath: synth.configPath, steps };
+}
+
+/** Paths under the current folder are shown relative to it, others in full. */
+function shortPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
+}
+
+export function formatDemo(result: DemoResult): string {
+  const lines = [`Herd demo in ${result.directory}`];
+  for (const [i, step] of result.steps.entries()) {
+    lines.push('', `${i + 1}. ${step.stage}: ${step.summary}`);
+    for (const [name, file] of Object.entries(step.outputs)) lines.push(`   ${name}: ${shortPath(file)}`);
+  }
+  lines.push('', 'Stages still to come: extract-frames, train, analyze, tracking, stitching, filtering, plots, labeled videos.');
+  return lines.join('\n');
+}

@@ -1,0 +1,17 @@
+/**
+ * Herd's typed library API: what the CLI, the extension, the language server and the tests call.
+ * Each stage lives in its own folder; this file only gathers their public parts.
+ */
+export { HerdError, isHerdError, type ErrorLocation } from './common/errors';
+export { writeFileAtomic } from './common/atomic';
+export { silentProgress, type ProgressEvent, type ProgressReporter } from './common/progress';
+export { createPoseArray, poseOffset, type PoseArray } from './common/pose';
+export { encodePng } from './common/png';
+
+export { newProjectConfig, formatConfig, type ProjectConfig } from './project/config';
+export { loadProject, validateConfig, readYamlFile, type Project } from './project/load';
+export { createProject, addVideos, type CreateProjectOptions, type CreatedProject, type AddVideosOptions } from './project/create';
+export { editConfig, parseEditArgument, type ConfigEdits } from './project/edit';
+export { projectVideos, collectVideoPaths, parseCrop, formatCrop, type ProjectVideo } from './project/videos';
+
+export * from './video';
