@@ -1,3 +1,5 @@
+import { tidyLogLine } from './ffmpeg';
+
 /**
  * ffmpeg's error-level output during a decode, minus lines that are no sign of damage.
  * Decoding runs at `-loglevel error`, where an intact video prints nothing, except for
@@ -6,13 +8,34 @@
  * though every frame is written.
  */
 const HARMLESS = [/non monotonically increasing dts/, /^\[(rawvideo|null) @/];
+
+/**
+ * After a seek, decoding starts at a keyframe, and frames just after it may refer to frames
+ * before it (open GOPs); the decoder complains and drops them. They lie before the wanted
+ * frame (see the seek preroll), so these complaints say nothing about the frames delivered.
+ */
+const HARMLESS_AFTER_SEEK = [
+  /mmco: unref short failure/,
+  /co located POCs unavailable/,
+  /reference picture missing during reorder/,
+  /Missing reference picture/,
+  /number of reference frames .* exceeds max/,
+  /Could not find ref with POC/,
+  /Error constructing the frame RPS/,
+];
+
 const KEPT_LINES = 6;
 
 export class DamageLog {
   private pendingLine = '';
   private readonly recent: string[] = [];
+  private readonly harmless: RegExp[];
   /** Lines that do suggest damage. */
   count = 0;
+
+  constructor(options: { startedAfterSeek: boolean }) {
+    this.harmless = options.startedAfterSeek ? [...HARMLESS, ...HARMLESS_AFTER_SEEK] : HARMLESS;
+  }
 
   push(text: string): void {
     const lines = (this.pendingLine + text).split(/\r?\n|\r/);
@@ -33,10 +56,9 @@ export class DamageLog {
 
   private consider(line: string): void {
     const trimmed = line.trim();
-    if (!trimmed || HARMLESS.some((pattern) => pattern.test(trimmed))) return;
+    if (!trimmed || this.harmless.some((pattern) => pattern.test(trimmed))) return;
     this.count += 1;
-    // "[h264 @ 0x55d0c3a8]" → "[h264]": the addresses only add noise for people.
-    this.recent.push(trimmed.replace(/ @ 0x[0-9a-f]+\]/, ']'));
+    this.recent.push(tidyLogLine(trimmed));
     if (this.recent.length > KEPT_LINES) this.recent.shift();
   }
 }

@@ -1,13 +1,10 @@
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import type { Readable } from 'node:stream';
 import { HerdError } from '../common/errors';
-import { planDecode, type DecodePlan, type SeekMode } from './decode-plan';
-import { assertVideoFileExists, describeInputFailure } from './failures';
-import { lastLines, resolveFfmpeg, spawnError } from './ffmpeg';
-import { DamageLog } from './damage-log';
-import { FrameQueue } from './frame-queue';
-import { OutputTail } from './output-tail';
+import { checkDecodeRequest, chooseSeek, decodeArgs, type SeekMode, type Timeline } from './decode-plan';
+import { DecoderProcess } from './decoder-process';
+import { assertVideoFileExists } from './failures';
+import { resolveFfmpeg } from './ffmpeg';
 import { probeVideo } from './probe';
+import { firstFrameTime } from './timeline';
 import type { DecodeOptions, Frame, VideoInfo } from './types';
 
 export interface DecodeRunOptions extends DecodeOptions {
@@ -41,18 +38,20 @@ export async function* decodeFrames(file: string, options: DecodeRunOptions = {}
   assertVideoFileExists(file);
   const info = options.info ?? (await probeQuietlyAborted(file, ffmpeg, signal));
   if (!info) return;
-  const plan = planDecode(file, ffmpeg, info, options);
+  const request = checkDecodeRequest(file, info, options);
   const queueFrames = checkedQueueFrames(options.queueFrames);
-  if (plan.count === 0 || signal?.aborted) return;
+  if (request.count === 0 || signal?.aborted) return;
+  const timeline = chooseSeek(info, request, options.seek) === 'timestamp' ? await timelineOf(ffmpeg, file, info) : undefined;
 
-  const decoder = new DecoderProcess(ffmpeg, plan, queueFrames);
+  const args = decodeArgs(file, ffmpeg, request, timeline);
+  const decoder = new DecoderProcess(ffmpeg, args, request, queueFrames, timeline !== undefined);
   const stop = () => decoder.kill();
   signal?.addEventListener('abort', stop, { once: true });
   try {
     let produced = 0;
     for (let data = await decoder.nextFrame(); data; data = await decoder.nextFrame()) {
       if (signal?.aborted) return;
-      yield { index: plan.start + produced, width: plan.width, height: plan.height, data };
+      yield { index: request.start + produced, width: request.width, height: request.height, data };
       produced += 1;
     }
     const exit = await decoder.exited;
@@ -64,6 +63,12 @@ export async function* decodeFrames(file: string, options: DecodeRunOptions = {}
     // Runs on normal end, on error, and when the consumer breaks out (generator return()).
     await decoder.stop();
   }
+}
+
+/** What seeking by time needs; undefined (so frames are counted instead) if ffmpeg cannot tell. */
+async function timelineOf(ffmpeg: string, file: string, info: VideoInfo): Promise<Timeline | undefined> {
+  const firstTime = await firstFrameTime(ffmpeg, file);
+  return firstTime === undefined ? undefined : { fps: info.fps, firstFrameTime: firstTime, containerStart: info.startTime ?? 0 };
 }
 
 /** An abort during the probe ends the iteration like an abort during decoding: quietly. */
@@ -100,87 +105,4 @@ export async function readFrameRange(
   const frames: Frame[] = [];
   for await (const frame of decodeFrames(file, { ...options, start, end })) frames.push(frame);
   return frames;
-}
-
-interface Exit {
-  exitCode: number | null;
-  signal: NodeJS.Signals | null;
-  startFailure?: Error;
-}
-
-/** One ffmpeg decoding run: its frames, its error output, and its end. */
-class DecoderProcess {
-  readonly exited: Promise<Exit>;
-  private readonly child: ChildProcessByStdio<null, Readable, Readable>;
-  private readonly frames: FrameQueue;
-  private readonly errors = new OutputTail();
-  private readonly damage = new DamageLog();
-  private killed = false;
-
-  constructor(
-    private readonly ffmpeg: string,
-    private readonly plan: DecodePlan,
-    queueFrames: number,
-  ) {
-    this.child = spawn(ffmpeg, plan.args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.frames = new FrameQueue(this.child.stdout, plan.width * plan.height * 3, queueFrames);
-    this.child.stderr.setEncoding('utf8').on('data', (text: string) => {
-      this.errors.push(text);
-      this.damage.push(text);
-    });
-    this.child.stderr.on('end', () => this.damage.flush());
-    this.exited = new Promise((resolve) => {
-      this.child.on('error', (startFailure) => resolve({ exitCode: null, signal: null, startFailure }));
-      this.child.on('close', (exitCode, signal) => resolve({ exitCode, signal }));
-    });
-  }
-
-  nextFrame(): Promise<Uint8Array | undefined> {
-    return this.frames.next();
-  }
-
-  kill(): void {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    this.killed = true;
-    // SIGKILL: ffmpeg blocked writing to a full pipe would not act on SIGTERM.
-    this.child.kill('SIGKILL');
-    this.child.stdout.destroy();
-  }
-
-  /** Kill if still running and wait until the process is reaped (no zombie left behind). */
-  async stop(): Promise<void> {
-    this.kill();
-    await this.exited;
-  }
-
-  /** What went wrong, judged once ffmpeg has exited on its own; undefined when nothing did. */
-  outcomeProblem(file: string, exit: Exit, produced: number, tolerateDamage: boolean): HerdError | undefined {
-    if (exit.startFailure) return spawnError(this.ffmpeg, exit.startFailure);
-    if (this.killed) return undefined;
-    const stderr = this.errors.text();
-    if (exit.exitCode !== 0) {
-      return produced === 0
-        ? describeInputFailure(file, stderr)
-        : new HerdError(
-            'DECODE_FAILED',
-            `ffmpeg stopped decoding after frame ${this.plan.start + produced - 1} ` +
-              `(exit ${exit.exitCode ?? exit.signal}):\n${lastLines(stderr)}`,
-            { file },
-          );
-    }
-    if (tolerateDamage) return undefined;
-    const expected = this.plan.count;
-    const reasons = [
-      produced < expected ? `only ${produced} of the ${expected} frames requested could be decoded` : '',
-      this.frames.leftoverBytes > 0 ? 'the last frame is incomplete' : '',
-      this.damage.count > 0 ? `ffmpeg reported decoding errors:\n${this.damage.summary()}` : '',
-    ].filter(Boolean);
-    if (reasons.length === 0) return undefined;
-    return new HerdError(
-      'VIDEO_TRUNCATED',
-      `video is damaged or incomplete: ${reasons.join('; ')}. ` +
-        'The frames before the damage were delivered; tolerateDecodeErrors accepts the frames ffmpeg patched up',
-      { file },
-    );
-  }
 }

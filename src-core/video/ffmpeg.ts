@@ -2,7 +2,6 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { HerdError } from '../common/errors';
-import { OutputTail } from './output-tail';
 
 /**
  * Finding and running the ffmpeg binary. Only `ffmpeg` itself is used (never ffprobe, which
@@ -172,13 +171,16 @@ export function spawnError(ffmpeg: string, error: Error): HerdError {
 }
 
 /** The last lines ffmpeg wrote, for error messages. */
-export function lastLines(stderr: string | OutputTail, count = 6): string {
-  const text = typeof stderr === 'string' ? stderr : stderr.text();
-  return text
+export function lastLines(stderr: string, count = 6): string {
+  return stderr
     .split(/\r?\n|\r/)
-    // "[h264 @ 0x55d0c3a8]" → "[h264]": the addresses only add noise for people.
-    .map((line) => line.replace(/ @ 0x[0-9a-f]+\]/, ']').trim())
+    .map(tidyLogLine)
     .filter((line) => line && !line.startsWith('frame='))
     .slice(-count)
     .join('\n');
+}
+
+/** "[h264 @ 0x55d0c3a8] error" → "[h264] error": the addresses only add noise for people. */
+export function tidyLogLine(line: string): string {
+  return line.replace(/ @ 0x[0-9a-f]+\]/, ']').trim();
 }

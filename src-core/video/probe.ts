@@ -51,7 +51,8 @@ export function parseProbeOutput(stderr: string, file: string): VideoInfo | unde
   // ", 640x480" — the comma excludes hex fourccs such as "0x31637661".
   const size = /, (\d+)x(\d+)(?=[\s,[]|$)/.exec(stream);
   if (!size) throw notAVideo(file, `ffmpeg reports no frame size for its video stream (${stream})`);
-  const fps = rateBefore(stream, 'fps') ?? rateBefore(stream, 'tbr');
+  const nominalFps = rateBefore(stream, 'tbr');
+  const fps = rateBefore(stream, 'fps') ?? nominalFps;
   if (fps === undefined) throw notAVideo(file, `ffmpeg reports no frame rate for its video stream (${stream})`);
 
   const duration = parseDuration(input);
@@ -66,6 +67,7 @@ export function parseProbeOutput(stderr: string, file: string): VideoInfo | unde
     codec,
     container: /^Input #0, (.+), from /m.exec(input)?.[1],
     startTime: Number(/start: (-?[\d.]+)/.exec(input)?.[1] ?? 0),
+    nominalFps,
   };
 }
 

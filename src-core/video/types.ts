@@ -15,6 +15,8 @@ export interface VideoInfo {
   container?: string;
   /** Seconds at which the container's timeline starts (non-zero e.g. in MPEG-TS). */
   startTime?: number;
+  /** The stream's base rate as ffmpeg guesses it ("tbr"); differs from `fps` for variable-rate video. */
+  nominalFps?: number;
 }
 
 /** A crop box in DeepLabCut's convention: x1 ≤ x < x2, y1 ≤ y < y2, in pixels of the source. */

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { before, describe, test } from 'node:test';
 import { HerdError } from '../../src-core/common/errors';
 import {
@@ -18,7 +19,10 @@ import {
   type DecodeRunOptions,
   type Frame,
 } from '../../src-core/video';
-import { planDecode } from '../../src-core/video/decode-plan';
+import { DamageLog } from '../../src-core/video/damage-log';
+import { checkDecodeRequest, chooseSeek } from '../../src-core/video/decode-plan';
+import { FrameQueue } from '../../src-core/video/frame-queue';
+import { parseFirstFrameTime } from '../../src-core/video/timeline';
 import { listTree, temporaryFolder } from '../helpers/workspace';
 
 // Runs against whichever ffmpeg Herd resolves; set HERD_FFMPEG to test another build (4.1 and 5.1 are known to pass).
@@ -177,10 +181,46 @@ describe('probeVideo', () => {
       'frame= 1500 fps=0.0 q=-1.0 Lsize=N/A',
     ].join('\n');
     assert.deepEqual(parseProbeOutput(v41, 'x.avi'), {
-      path: 'x.avi', width: 160, height: 120, fps: 30000 / 1001, frameCount: 50, duration: 1.67, codec: 'mpeg4', container: 'avi', startTime: 0,
+      path: 'x.avi', width: 160, height: 120, fps: 30000 / 1001, frameCount: 50, duration: 1.67, codec: 'mpeg4', container: 'avi', startTime: 0, nominalFps: 30000 / 1001,
     });
     const info = parseProbeOutput(v51, 'x.mkv')!;
     assert.deepEqual([info.width, info.height, info.fps, info.frameCount, info.duration, info.codec], [1920, 1080, 1000, 1500, 62.5, 'h264']);
+  });
+});
+
+describe('decoding internals', () => {
+  test('frames are cut from arbitrary chunks, and a full queue pauses the source', async () => {
+    const source = new PassThrough();
+    const queue = new FrameQueue(source, 5, 2);
+    // 3 whole frames and 2 bytes of a fourth, in chunks that do not align with frames.
+    for (const chunk of [[0, 1, 2], [3, 4, 10, 11, 12, 13, 14, 20], [21, 22, 23, 24, 30, 31]]) source.write(Buffer.from(chunk));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(source.isPaused(), true, 'paused with 3 frames ready and room for 2');
+    assert.deepEqual(await queue.next(), Uint8Array.from([0, 1, 2, 3, 4]));
+    assert.deepEqual(await queue.next(), Uint8Array.from([10, 11, 12, 13, 14]));
+    assert.equal(source.isPaused(), false, 'resumed once the consumer caught up');
+    assert.deepEqual(await queue.next(), Uint8Array.from([20, 21, 22, 23, 24]));
+    source.end();
+    assert.equal(await queue.next(), undefined);
+    assert.equal(queue.leftoverBytes, 2);
+  });
+
+  test('decoder complaints about missing references count as damage only without a seek', () => {
+    const complaint = '[h264 @ 0x55d0c3a8] mmco: unref short failure\n[rawvideo @ 0x1] Application provided invalid, non monotonically increasing dts to muxer in stream 0: 1 >= 1\n';
+    const fromStart = new DamageLog({ startedAfterSeek: false });
+    fromStart.push(complaint);
+    assert.equal(fromStart.count, 1);
+    assert.equal(fromStart.summary(), '[h264] mmco: unref short failure');
+    const afterSeek = new DamageLog({ startedAfterSeek: true });
+    afterSeek.push(complaint);
+    afterSeek.flush();
+    assert.equal(afterSeek.count, 0);
+  });
+
+  test('the first frame time is read exactly from showinfo', () => {
+    const log = '[Parsed_showinfo_0 @ 0x1] config in time_base: 1/90000, frame_rate: 30000/1001\n[Parsed_showinfo_0 @ 0x1] n:   0 pts: 132006 pts_time:1.46673 pos: 564';
+    assert.equal(parseFirstFrameTime(log), 132006 / 90000);
+    assert.equal(parseFirstFrameTime('nothing here'), undefined);
   });
 });
 
@@ -202,14 +242,25 @@ describe('decodeFrames', () => {
     }
   });
 
-  for (const container of ['mkv', 'ts'] as const) {
-    test(`ranges are exact in ${container} too (fast timestamp seek chosen)`, async () => {
-      const file = await makeVideo(`h264.${container}`, '96x64', '30000/1001', 60, ['-c:v', 'libx264', '-g', '12', '-bf', '2']);
+  const seekCases = [
+    { name: 'h264.mkv', encoding: ['-c:v', 'libx264', '-g', '12', '-bf', '2'], seek: 'timestamp' },
+    // B-frames that refer across keyframes: a plain `-ss` lands one keyframe late on ffmpeg 5.1.
+    { name: 'open-gop.mp4', encoding: ['-c:v', 'libx264', '-g', '9', '-x264-params', 'open-gop=1:bframes=3'], seek: 'timestamp' },
+    { name: 'mpeg4-bframes.mp4', encoding: ['-c:v', 'mpeg4', '-bf', '2', '-g', '9'], seek: 'timestamp' },
+    { name: 'h264.ts', encoding: ['-c:v', 'libx264', '-g', '9', '-bf', '2'], seek: 'count' },
+  ] as const;
+  for (const { name, encoding, seek } of seekCases) {
+    test(`ranges of ${name} are exact (reached by ${seek})`, async () => {
+      const file = await makeVideo(name, '64x48', '30000/1001', 60, [...encoding]);
       const info = await probeVideo(file);
-      assert.equal(planDecode(file, ffmpeg, info, { start: 37 }).seek, 'timestamp');
-      const full = await collect(decodeFrames(file, { info }));
-      const range = await readFrameRange(file, 37, 41, { info });
-      assert.deepEqual(range.map((f) => sha256(f.data)), full.slice(37, 41).map((f) => sha256(f.data)));
+      assert.equal(chooseSeek(info, checkDecodeRequest(file, info, { start: 37 })), seek);
+      const full = (await collect(decodeFrames(file, { info }))).map((f) => sha256(f.data));
+      assert.equal(full.length, 60);
+      // Frames just before a keyframe (8, 17, 35) are the ones a naive seek gets wrong.
+      for (const [start, end] of [[8, 10], [17, 18], [35, 41]] as const) {
+        const range = await readFrameRange(file, start, end, { info });
+        assert.deepEqual(range.map((f) => sha256(f.data)), full.slice(start, end), `frames [${start}, ${end})`);
+      }
     });
   }
 
@@ -220,7 +271,8 @@ describe('decodeFrames', () => {
   });
 
   test('ranges of an AVI with B-frames are exact too (reached by counting)', async () => {
-    assert.equal(planDecode(bFramesAvi, ffmpeg, await probeVideo(bFramesAvi), { start: 37 }).seek, 'count');
+    const aviInfo = await probeVideo(bFramesAvi);
+    assert.equal(chooseSeek(aviInfo, checkDecodeRequest(bFramesAvi, aviInfo, { start: 37 })), 'count');
     const full = await collect(decodeFrames(bFramesAvi));
     assert.equal(full.length, 60);
     const range = await readFrameRange(bFramesAvi, 37, 41);
@@ -259,10 +311,14 @@ describe('decodeFrames', () => {
     await expectHerdError(grabFrame(h264Mp4, -1), 'FRAME_RANGE', h264Mp4);
   });
 
-  test('a video whose frame count disagrees with duration × rate (variable rate) is reached by counting', () => {
-    const info = { path: 'vfr.mp4', width: 64, height: 48, fps: 30, frameCount: 80, duration: 3.33, codec: 'h264', container: 'mov,mp4,m4a,3gp,3g2,mj2' };
-    assert.equal(planDecode('vfr.mp4', ffmpeg, info, { start: 10 }).seek, 'count');
-    assert.equal(planDecode('vfr.mp4', ffmpeg, { ...info, frameCount: 100 }, { start: 10 }).seek, 'timestamp');
+  test('variable-rate or gappy video is reached by counting', () => {
+    const steady = { path: 'v.mp4', width: 64, height: 48, fps: 30, nominalFps: 30, frameCount: 100, duration: 3.33, codec: 'h264', container: 'mov,mp4,m4a,3gp,3g2,mj2' };
+    const request = checkDecodeRequest('v.mp4', steady, { start: 10 });
+    assert.equal(chooseSeek(steady, request), 'timestamp');
+    assert.equal(chooseSeek({ ...steady, fps: 29.87 }, request), 'count', 'average rate below the base rate');
+    assert.equal(chooseSeek({ ...steady, frameCount: 80 }, request), 'count', 'frames missing for the duration');
+    assert.equal(chooseSeek({ ...steady, container: 'avi' }, request), 'count', 'no presentation timestamps');
+    assert.equal(chooseSeek(steady, request, 'count'), 'count', 'asked for');
   });
 
   test('a crop outside the frame is INVALID_CROP', async () => {
