@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -18,11 +19,12 @@ import {
   sceneBackground,
   simulateScene,
   synthesize,
+  writeSynthVideo,
   type SynthScene,
   type SynthSidecar,
 } from '../../src-core/synth';
 import { BODY_LENGTH } from '../../src-core/synth/anatomy';
-import { grabFrame, probeVideo } from '../../src-core/video';
+import { decodeFrames, grabFrame, probeVideo } from '../../src-core/video';
 
 /** The default scene (3 mice, 10 keypoints, 300 frames, 640×480), simulated once: it is cheap. */
 const defaultScene = simulateScene();
@@ -351,6 +353,17 @@ describe('synthesize (video + ground truth files)', () => {
     let error = 0;
     for (let i = 0; i < rendered.length; i++) error += Math.abs(decoded.data[i] - rendered[i]);
     assert.ok(error / rendered.length < 6, `mean absolute difference ${(error / rendered.length).toFixed(2)}`);
+  });
+
+  it('decodes back to exactly the rendered frames when written losslessly (checksums)', async () => {
+    const scene = simulateScene({ frames: 24, width: 256, height: 192, seed: 9 });
+    const videoPath = path.join(dir, 'lossless.mkv');
+    await writeSynthVideo(scene, videoPath, { codec: 'ffv1' });
+    const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+    const decoded: string[] = [];
+    for await (const frame of decodeFrames(videoPath)) decoded.push(sha(frame.data));
+    const rendered = Array.from({ length: scene.frames }, (_, frame) => sha(renderToBuffer(scene, frame)));
+    assert.deepEqual(decoded, rendered);
   });
 
   it('refuses to overwrite unless asked', async () => {
