@@ -15,3 +15,8 @@ export { editConfig, parseEditArgument, type ConfigEdits } from './project/edit'
 export { projectVideos, collectVideoPaths, parseCrop, formatCrop, type ProjectVideo } from './project/videos';
 
 export * from './video';
+
+export * from './synth';
+export { createSynthProject, type SynthProject, type SynthProjectOptions } from './synth/project';
+export { runDemo, type DemoResult } from './demo/demo';
+export { runBench, formatBench, type BenchResult } from './bench/bench';
