@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
@@ -56,9 +56,25 @@ test('create-project and edit-config through the CLI, with --json results and lo
 
   const invalid = herd(['edit-config', result.configPath, 'TrainingFraction=[1.5]']);
   assert.equal(invalid.code, 1);
-  assert.match(invalid.stderr, /^herd: error: .*config\.yaml:\d+:\d+: TrainingFraction entries must be numbers in \(0, 1\)$/m);
+  const trainingFractionLine = fs.readFileSync(result.configPath, 'utf8').split('\n').indexOf('TrainingFraction:') + 1;
+  assert.match(invalid.stderr, new RegExp(`^herd: error: .*config\\.yaml:${trainingFractionLine + 1}:\\d+: .*TrainingFraction.*$`, 'm'));
 
   const missing = herd(['create-project', 'x', 'y', 'nope.mp4'], work);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /^herd: error: .*nope\.mp4: /m);
+});
+
+test('Ctrl+C during a long job exits 130 and leaves no file behind', async () => {
+  const work = temporaryFolder();
+  const child = spawn(process.execPath, [HERD, 'synth', '--frames', '5000', '--width', '320', '--height', '240', '--output', work]);
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  // Interrupt once rendering is under way (the progress bar has printed).
+  await new Promise<void>((resolve) => child.stderr.once('data', () => resolve()));
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  child.kill('SIGINT');
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(code, 130, stderr);
+  assert.match(stderr, /cancelled/);
+  assert.deepEqual(fs.readdirSync(work), [], 'no partial video, ground truth or temp file');
 });
