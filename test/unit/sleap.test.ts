@@ -4,8 +4,11 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { HerdError } from '../../src-core/common/errors';
 import { readSlp } from '../../src-core/io/sleap';
+import { getPoint, readLabels } from '../../src-core/labels';
+import { importSleap } from '../../src-core/labels/sleap-import';
+import { loadProject } from '../../src-core/project/load';
 import { canWriteSlp, writeSlpFixture, type SlpFixture } from '../helpers/sleap-fixture';
-import { temporaryFolder } from '../helpers/workspace';
+import { makeTestVideo, temporaryFolder } from '../helpers/workspace';
 
 const skip = canWriteSlp() ? false : 'needs /usr/bin/python3 with h5py (apt python3-h5py) to write SLEAP fixtures';
 
@@ -60,4 +63,49 @@ test('readSlp names the file when it is not a SLEAP file', async () => {
   fs.writeFileSync(notHdf5, 'hello');
   await assert.rejects(readSlp(notHdf5), (error: HerdError) => error.code === 'SLEAP_FORMAT' && error.location.file === notHdf5);
   await assert.rejects(readSlp(path.join(folder, 'missing.slp')), (error: HerdError) => error.code === 'FILE_NOT_FOUND');
+});
+
+test('import-sleap makes a project: nodes → body parts, edges → skeleton, tracks → individuals, frames extracted', { skip }, async () => {
+  const work = temporaryFolder();
+  makeTestVideo(path.join(work, 'arena.mp4'), { width: 64, height: 48, frames: 40 });
+  const slp = path.join(work, 'labels.slp');
+  const fixture: SlpFixture = {
+    ...FIXTURE,
+    frames: [...FIXTURE.frames, { video: 0, frameIndex: 30, instances: [{ predicted: true, track: 1, points: [[5, 6], [7, 8], [9, 10], [11, 12]] }] }],
+  };
+  writeSlpFixture(slp, fixture);
+  const out = path.join(work, 'projects');
+  fs.mkdirSync(out);
+  const imported = await importSleap(slp, { experimenter: 'kim', workingDirectory: out, date: new Date('2026-11-05T00:00:00Z') });
+  assert.deepEqual(imported.bodyparts, ['head', 'left_ear', 'right_ear', 'tail']);
+  assert.deepEqual(imported.renamed, { 'left ear': 'left_ear', 'right ear': 'right_ear' });
+  assert.deepEqual(imported.individuals, ['female', 'male', 'individual1']);
+  assert.equal(imported.labeledFrames, 3, 'frame 30 has only a prediction, so it has no user labels');
+
+  const project = loadProject(imported.configPath);
+  assert.deepEqual(project.config.skeleton, [['head', 'left_ear'], ['head', 'right_ear'], ['head', 'tail']]);
+  const folder = path.join(imported.root, 'labeled-data', 'arena');
+  assert.deepEqual(fs.readdirSync(folder).sort(), ['CollectedData_kim.csv', 'CollectedData_kim.h5', 'img05.png', 'img20.png', 'img30.png']);
+  const { table } = await readLabels(path.join(folder, 'CollectedData_kim.h5'));
+  assert.deepEqual(table.images, ['labeled-data/arena/img05.png', 'labeled-data/arena/img20.png'], 'frame 30 has no labels and is dropped');
+  assert.deepEqual(getPoint(table, 'labeled-data/arena/img05.png', 'female', 'head'), [10.5, 11.5], 'the user correction wins over its prediction');
+  assert.equal(getPoint(table, 'labeled-data/arena/img05.png', 'female', 'right_ear'), undefined);
+  assert.deepEqual(getPoint(table, 'labeled-data/arena/img05.png', 'male', 'tail'), [36, 37]);
+  assert.deepEqual(getPoint(table, 'labeled-data/arena/img20.png', 'individual1', 'tail'), [3, 4]);
+
+  const withPredictions = await importSleap(slp, { experimenter: 'kim', task: 'pred', workingDirectory: out, includePredicted: true });
+  const predicted = await readLabels(path.join(withPredictions.root, 'labeled-data/arena/CollectedData_kim.h5'));
+  assert.deepEqual(getPoint(predicted.table, 'labeled-data/arena/img30.png', 'male', 'head'), [5, 6]);
+});
+
+test('import-sleap stops with the missing video named and leaves no project', { skip }, async () => {
+  const work = temporaryFolder();
+  const slp = path.join(work, 'labels.slp');
+  writeSlpFixture(slp, FIXTURE);
+  await assert.rejects(importSleap(slp, { experimenter: 'kim', workingDirectory: work }), (error: HerdError) => {
+    assert.equal(error.code, 'VIDEO_NOT_FOUND');
+    assert.match(error.message, /arena\.mp4/);
+    return true;
+  });
+  assert.deepEqual(fs.readdirSync(work), ['labels.slp']);
 });
