@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { Document, isMap, LineCounter, parseDocument, type Node } from 'yaml';
 import { HerdError } from '../common/errors';
 import type { ProjectConfig } from './config';
+import { checkConfigData } from './config-check';
 
 /** A DeepLabCut/Herd project: its parsed config plus the folder it lives in. */
 export interface Project {
@@ -68,76 +69,38 @@ function listOf(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
 }
 
-type Check = (config: ProjectConfig) => { key: Array<string | number>; message: string } | undefined;
-
-function isStringList(value: unknown): boolean {
-  return Array.isArray(value) && value.every((item) => typeof item === 'string' && item !== '');
+// Errors in the order of the file; missing keys (located at the document) last.
+function positionOf(error: HerdError, atRoot: boolean): number {
+  return atRoot ? Infinity : (error.location.line ?? 0) * 1e6 + (error.location.column ?? 0);
 }
 
 /**
- * The structural checks the engine needs before it can use a config. Full schema validation with
- * every key's rules lives in the language server's schemas; these are the ones that would break a stage.
+ * Check a config with the project schema (`schemas/config.schema.json`) and the rules of
+ * `config-check.ts` — the same ones the language server shows. The first error in the file becomes
+ * a HerdError pointing at its key; warnings are returned for the caller to pass on.
  */
-const CHECKS: Check[] = [
-  (c) => (typeof c.Task === 'string' && c.Task !== '' ? undefined : { key: ['Task'], message: '`Task` must be a non-empty string' }),
-  (c) => (typeof c.scorer === 'string' && c.scorer !== '' ? undefined : { key: ['scorer'], message: '`scorer` must be a non-empty string' }),
-  (c) =>
-    c.video_sets === null || c.video_sets === undefined || (typeof c.video_sets === 'object' && !Array.isArray(c.video_sets))
-      ? undefined
-      : { key: ['video_sets'], message: '`video_sets` must map video paths to {crop: "x1, x2, y1, y2"}' },
-  (c) =>
-    c.multianimalproject && c.bodyparts !== 'MULTI!'
-      ? { key: ['bodyparts'], message: 'a multi-animal project must have `bodyparts: MULTI!` (its parts go in `multianimalbodyparts`)' }
-      : undefined,
-  (c) =>
-    !c.multianimalproject && !isStringList(c.bodyparts)
-      ? { key: ['bodyparts'], message: '`bodyparts` must be a list of names in a single-animal project' }
-      : undefined,
-  (c) =>
-    c.multianimalproject && !isStringList(c.individuals)
-      ? { key: ['individuals'], message: '`individuals` must be a non-empty list of names' }
-      : undefined,
-  (c) =>
-    c.multianimalproject && !isStringList(listOf(c.multianimalbodyparts))
-      ? { key: ['multianimalbodyparts'], message: '`multianimalbodyparts` must be a list of names' }
-      : undefined,
-  (c) =>
-    c.uniquebodyparts !== undefined && c.uniquebodyparts !== null && !isStringList(listOf(c.uniquebodyparts)) 
-      ? { key: ['uniquebodyparts'], message: '`uniquebodyparts` must be a list of names' }
-      : undefined,
-  (c) => {
-    const { start, stop } = c;
-    if (start === undefined && stop === undefined) return undefined;
-    if (typeof start !== 'number' || start < 0 || start > 1) return { key: ['start'], message: '`start` must be a number between 0 and 1' };
-    if (typeof stop !== 'number' || stop < 0 || stop > 1) return { key: ['stop'], message: '`stop` must be a number between 0 and 1' };
-    return start < stop ? undefined : { key: ['start'], message: '`start` must be smaller than `stop`' };
-  },
-  (c) => {
-    const fractions = listOf(c.TrainingFraction);
-    const bad = fractions.findIndex((f) => typeof f !== 'number' || f <= 0 || f >= 1);
-    return bad === -1 ? undefined : { key: ['TrainingFraction', bad], message: 'TrainingFraction entries must be numbers in (0, 1)' };
-  },
-  (c) => {
-    const skeleton = listOf(c.skeleton);
-    const bad = skeleton.findIndex((edge) => !Array.isArray(edge) || edge.length !== 2 || !isStringList(edge));
-    return bad === -1 ? undefined : { key: ['skeleton', bad], message: 'each skeleton edge must be a pair of body-part names' };
-  },
-  (c) =>
-    c.iteration === undefined || (Number.isInteger(c.iteration) && c.iteration >= 0)
-      ? undefined
-      : { key: ['iteration'], message: '`iteration` must be a whole number ≥ 0' },
-];
+/** Problems no stage can work around: a wrong type or shape, an empty frame range, duplicate columns. */
+const BLOCKING_CODES = new Set(['schema', 'start-after-stop', 'crop-order', 'bodypart-unique-and-multi']);
 
-/** Check a config; the first problem becomes an error pointing at its key in the file. */
-export function validateConfig(yaml: LocatedYaml): ProjectConfig {
+export function validateConfig(yaml: LocatedYaml, warnings: string[] = []): ProjectConfig {
   if (!isMap(yaml.document.contents)) {
     throw errorAt(yaml, [], 'CONFIG_INVALID', 'config.yaml must be a mapping of keys to values');
   }
   const config = yaml.document.toJS() as ProjectConfig;
-  for (const check of CHECKS) {
-    const problem = check(config);
-    if (problem) throw errorAt(yaml, problem.key, 'CONFIG_INVALID', problem.message);
+  const problems = checkConfigData('project', config);
+  const blocking = problems.filter((problem) => problem.severity === 'error' && BLOCKING_CODES.has(problem.code));
+  // The other errors (a skeleton naming an undeclared part, a name with a space…) are shown by the
+  // language server; DeepLabCut opens such projects, so the engine does too and reports them as warnings.
+  for (const problem of problems) {
+    if (problem.severity === 'error' && !BLOCKING_CODES.has(problem.code)) warnings.push(problem.message);
   }
+  const errors = blocking
+    .map((problem) => {
+      const error = errorAt(yaml, problem.path, 'CONFIG_INVALID', problem.message);
+      return { error, position: positionOf(error, problem.path.length === 0) };
+    });
+  if (errors.length > 0) throw errors.reduce((first, next) => (next.position < first.position ? next : first)).error;
+  for (const problem of problems) if (problem.severity === 'warning') warnings.push(problem.message);
   return config;
 }
 
@@ -146,10 +109,10 @@ export function loadProject(configOrFolder: string): Project {
   let configPath = path.resolve(configOrFolder);
   if (fs.existsSync(configPath) && fs.statSync(configPath).isDirectory()) configPath = path.join(configPath, 'config.yaml');
   const yaml = readYamlFile(configPath);
-  const config = validateConfig(yaml);
+  const warnings: string[] = [];
+  const config = validateConfig(yaml, warnings);
   const root = path.dirname(configPath);
   const multiAnimal = config.multianimalproject === true;
-  const warnings: string[] = [];
   if (typeof config.project_path === 'string' && path.resolve(config.project_path) !== root) {
     warnings.push(`project_path says ${config.project_path}, but the config is in ${root}; using ${root}`);
   }

@@ -160,3 +160,16 @@ test("DeepLabCut's openfield example project loads as it is (single animal, plac
     assert.ok(loadProject(path.join(FIXTURES, name)).config.Task, name);
   }
 });
+
+test('configs with mistakes DeepLabCut tolerates still load, with the mistakes as warnings', () => {
+  const work = temporaryFolder();
+  const configPath = path.join(work, 'config.yaml');
+  const text = fs.readFileSync(path.join(FIXTURES, 'multianimal_project_v0.yaml'), 'utf8')
+    .replace('- - nose\n  - tail', '- - nose\n  - tail tip')
+    .replace('- mouse2', '- mouse 2');
+  fs.writeFileSync(configPath, text);
+  const project = loadProject(configPath);
+  assert.deepEqual(project.individuals, ['mouse1', 'mouse 2']);
+  assert.ok(project.warnings.some((w) => w.includes('tail tip')), project.warnings.join('\n'));
+  assert.ok(project.warnings.some((w) => w.includes('mouse 2')), project.warnings.join('\n'));
+});
