@@ -20,3 +20,4 @@ export * from './synth';
 export { createSynthProject, type SynthProject, type SynthProjectOptions } from './synth/project';
 export { runDemo, type DemoResult } from './demo/demo';
 export { runBench, formatBench, type BenchResult } from './bench/bench';
+export * from './frames';

@@ -1,17 +1,18 @@
 import type { Command } from './command';
+import { extractFramesCommand } from './commands/frames';
+import { checkLabelsCommand } from './commands/labels';
 import { addVideosCommand, createProjectCommand, editConfigCommand } from './commands/project';
+import { importSleapCommand } from './commands/sleap';
 import { benchCommand, demoCommand, synthCommand } from './commands/synthetic';
 import { probeCommand } from './commands/video';
 
 /** Every working command, in the order a user meets them. */
 export const COMMANDS = new Map<string, Command>(
-  [createProjectCommand, addVideosCommand, editConfigCommand, probeCommand, synthCommand, demoCommand, benchCommand].map((command) => [command.spec.name, command]),
+  [createProjectCommand, addVideosCommand, editConfigCommand, probeCommand, extractFramesCommand, checkLabelsCommand, importSleapCommand, synthCommand, demoCommand, benchCommand].map((command) => [command.spec.name, command]),
 );
 
 /** DeepLabCut's other steps, each waiting for the issue that builds it. */
 export const PLANNED_COMMANDS = new Map<string, string>([
-  ['extract-frames', 'labeled-data issue #3'],
-  ['check-labels', 'labeled-data issue #3'],
   ['create-training-dataset', 'training issue #4'],
   ['train', 'training issue #4'],
   ['evaluate', 'evaluation and analysis issue #5'],

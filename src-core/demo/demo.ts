@@ -2,6 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { HerdError } from '../common/errors';
 import { silentProgress, type ProgressReporter } from '../common/progress';
+import { extractFrames } from '../frames/extract';
+import { createProject } from '../project/create';
+import { editConfig } from '../project/edit';
 import { loadProject } from '../project/load';
 import { projectVideos } from '../project/videos';
 import { createSynthProject } from '../synth/project';
@@ -89,7 +92,36 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     summary: `${project.config.Task} by ${project.config.scorer}: ${project.individuals.join(', ')}; video ${info.width}×${info.height}, ${info.frameCount} frames, ${info.fps} fps, ${info.codec}`,
     outputs: {},
   });
+
+  steps.push(await extractFramesStep(synth.configPath, video.path, directory, progress, options.signal));
   return { directory, configPath: synth.configPath, steps };
+}
+
+/**
+ * extract-frames as DeepLabCut users meet it: the labeled project already has frames for its video, so
+ * automatic extraction skips it (no --force); a fresh project on the same video then gets 8 frames by k-means.
+ */
+async function extractFramesStep(
+  configPath: string,
+  videoPath: string,
+  directory: string,
+  progress: ProgressReporter,
+  signal: AbortSignal | undefined,
+): Promise<DemoStep> {
+  const skipped = await extractFrames(configPath, { algo: 'kmeans', progress, signal });
+  const fresh = await createProject({ task: 'demo-extract', experimenter: 'herd', videos: [videoPath], workingDirectory: directory, signal });
+  editConfig(fresh.configPath, [{ key: ['numframes2pick'], value: 8 }]);
+  const extracted = await extractFrames(fresh.configPath, { algo: 'kmeans', seed: 0, progress, signal });
+  const [video] = extracted.videos;
+  const report = video.clustering;
+  const clustering = report ? ` (${report.steps} mini-batch steps, ${report.converged ? 'converged' : 'not converged'})` : '';
+  return {
+    stage: 'extract frames',
+    summary:
+      `labeled project skipped (${skipped.videos.filter((v) => v.status === 'skipped').length} video already has frames; --force adds more); ` +
+      `new project: k-means picked frames ${video.indices.join(', ')}${clustering}`,
+    outputs: { 'new project': fresh.configPath, 'extracted frames': video.folder },
+  };
 }
 
 /** Paths under the current folder are shown relative to it, others in full. */
@@ -104,6 +136,6 @@ export function formatDemo(result: DemoResult): string {
     lines.push('', `${i + 1}. ${step.stage}: ${step.summary}`);
     for (const [name, file] of Object.entries(step.outputs)) lines.push(`   ${name}: ${shortPath(file)}`);
   }
-  lines.push('', 'Stages still to come: extract-frames, train, analyze, tracking, stitching, filtering, plots, labeled videos.');
+  lines.push('', 'Stages still to come: train, analyze, tracking, stitching, filtering, plots, labeled videos.');
   return lines.join('\n');
 }

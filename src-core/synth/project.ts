@@ -4,6 +4,7 @@ import { temporarySibling, writeFileAtomic } from '../common/atomic';
 import { encodePng } from '../common/png';
 import { poseOffset } from '../common/pose';
 import { silentProgress, ProgressCounter, type ProgressReporter } from '../common/progress';
+import { frameImageName } from '../frames/naming';
 import { formatDlcCsv, multiAnimalColumns } from '../io/dlc-csv';
 import { createProject } from '../project/create';
 import { decodeFrames } from '../video';
@@ -43,12 +44,6 @@ export function synthSkeleton(bodyparts: string[]): Array<[string, string]> {
   for (const ear of ears) if (axis.length > 0) edges.push([axis[0], ear]);
   for (let i = 1; i < axis.length; i++) edges.push([axis[i - 1], axis[i]]);
   return edges;
-}
-
-/** DeepLabCut's frame file name: `img` + the index padded to ceil(log10(frame count)) digits. */
-export function frameImageName(index: number, frameCount: number): string {
-  const digits = Math.max(1, Math.ceil(Math.log10(frameCount)));
-  return `img${String(index).padStart(digits, '0')}.png`;
 }
 
 /** Evenly spread frame indices, as DeepLabCut's uniform extraction picks them. */
