@@ -21,3 +21,7 @@ export { createSynthProject, type SynthProject, type SynthProjectOptions } from 
 export { runDemo, type DemoResult } from './demo/demo';
 export { runBench, formatBench, type BenchResult } from './bench/bench';
 export * from './frames';
+export * from './labels';
+export { convertToMultiAnimal, syncLabelsWithConfig, mergeDatasets, relayoutLabels } from './labels/convert';
+export { importSleap, type ImportSleapOptions, type ImportedSleap } from './labels/sleap-import';
+export { readSlp, type SleapLabels } from './io/sleap';

@@ -1,4 +1,6 @@
 import type { Command } from './command';
+import { convertToMultiAnimalCommand, mergeDatasetsCommand, syncLabelsCommand } from './commands/conversions';
+import { createTrainingDatasetCommand, createTrainingModelComparisonCommand } from './commands/dataset';
 import { extractFramesCommand } from './commands/frames';
 import { checkLabelsCommand } from './commands/labels';
 import { addVideosCommand, createProjectCommand, editConfigCommand } from './commands/project';
@@ -8,12 +10,11 @@ import { probeCommand } from './commands/video';
 
 /** Every working command, in the order a user meets them. */
 export const COMMANDS = new Map<string, Command>(
-  [createProjectCommand, addVideosCommand, editConfigCommand, probeCommand, extractFramesCommand, checkLabelsCommand, importSleapCommand, synthCommand, demoCommand, benchCommand].map((command) => [command.spec.name, command]),
+  [createProjectCommand, addVideosCommand, editConfigCommand, probeCommand, extractFramesCommand, checkLabelsCommand, importSleapCommand, convertToMultiAnimalCommand, syncLabelsCommand, mergeDatasetsCommand, createTrainingDatasetCommand, createTrainingModelComparisonCommand, synthCommand, demoCommand, benchCommand].map((command) => [command.spec.name, command]),
 );
 
 /** DeepLabCut's other steps, each waiting for the issue that builds it. */
 export const PLANNED_COMMANDS = new Map<string, string>([
-  ['create-training-dataset', 'training issue #4'],
   ['train', 'training issue #4'],
   ['evaluate', 'evaluation and analysis issue #5'],
   ['analyze', 'evaluation and analysis issue #5'],
@@ -25,5 +26,4 @@ export const PLANNED_COMMANDS = new Map<string, string>([
   ['create-labeled-video', 'tracking issue #6'],
   ['find-outliers', 'tracking issue #6'],
   ['extract-outlier-frames', 'tracking issue #6'],
-  ['merge-datasets', 'tracking issue #6'],
 ]);

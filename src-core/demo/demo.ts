@@ -75,7 +75,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       video: synth.videoPath,
       'ground truth (DeepLabCut CSV)': synth.groundTruthCsvPath,
       'labeled frames': synth.labeledFolder,
-      labels: synth.labelsCsvPath,
+      'labels (h5 + csv)': synth.labelsH5Path,
     },
   });
 

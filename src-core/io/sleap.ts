@@ -18,22 +18,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { HerdError } from '../common/errors';
+import { hasHdf5Signature, loadH5wasm } from './hdf5-pandas';
 
 type H5Module = typeof import('h5wasm');
 type H5File = InstanceType<H5Module['File']>;
 type H5Dataset = InstanceType<H5Module['Dataset']>;
-
-let h5Module: Promise<H5Module> | undefined;
-
-/** h5wasm's Node build (direct file access), loaded once. */
-export function loadH5wasm(): Promise<H5Module> {
-  h5Module ??= (async () => {
-    const h5 = (await import('h5wasm/node')) as unknown as H5Module;
-    await h5.ready;
-    return h5;
-  })();
-  return h5Module;
-}
 
 export interface SleapVideo {
   filename: string;
@@ -159,31 +148,13 @@ function readVideos(file: H5File, fileName: string): SleapVideo[] {
   });
 }
 
-const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-/** HDF5 files start with a signature at byte 0, or at 512, 1024, 2048… after a user block. */
-export function hasHdf5Signature(file: string): boolean {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const size = fs.fstatSync(fd).size;
-    const probe = Buffer.alloc(8);
-    for (let offset = 0; offset + 8 <= size; offset = offset === 0 ? 512 : offset * 2) {
-      fs.readSync(fd, probe, 0, 8, offset);
-      if (probe.equals(HDF5_SIGNATURE)) return true;
-    }
-    return false;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 /** Read a `.slp` file's skeleton, videos, tracks and labeled frames (user and predicted instances). */
 export async function readSlp(slpPath: string): Promise<SleapLabels> {
   const fileName = path.resolve(slpPath);
   if (!fs.existsSync(fileName)) throw new HerdError('FILE_NOT_FOUND', 'no such SLEAP file', { file: fileName });
   if (!hasHdf5Signature(fileName)) throw slpError(fileName, 'not an HDF5 file (a SLEAP .slp file is HDF5)');
-  const h5 = await loadH5wasm();
-  const file = new h5.File(fileName, 'r');
+  const { lib } = await loadH5wasm();
+  const file = new lib.File(fileName, 'r');
   try {
     const metadata = file.get('metadata') as InstanceType<H5Module['Group']> | undefined;
     if (!metadata?.attrs?.json) throw slpError(fileName, 'no /metadata json attribute: not a SLEAP labels file');

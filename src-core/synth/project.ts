@@ -1,13 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { temporarySibling, writeFileAtomic } from '../common/atomic';
-import { encodePng } from '../common/png';
-import { poseOffset } from '../common/pose';
-import { silentProgress, ProgressCounter, type ProgressReporter } from '../common/progress';
-import { frameImageName } from '../frames/naming';
-import { formatDlcCsv, multiAnimalColumns } from '../io/dlc-csv';
+import { temporarySibling } from '../common/atomic';
+import { poseOffset, type PoseArray } from '../common/pose';
+import { silentProgress, type ProgressReporter } from '../common/progress';
+import { frameImageName, writeFramePngs } from '../frames';
+import { UNIQUE_INDIVIDUAL } from '../io/dlc-csv';
+import { addImage, createLabelTable, saveLabels, setPoint, type LabelTable } from '../labels';
 import { createProject } from '../project/create';
-import { decodeFrames } from '../video';
+import { probeVideo } from '../video';
 import type { SynthOptions } from './options';
 import type { SynthScene } from './scene';
 import { synthesize } from './write';
@@ -32,6 +32,7 @@ export interface SynthProject {
   groundTruthJsonPath: string;
   labeledFolder: string;
   labelsCsvPath: string;
+  labelsH5Path: string;
   labeledFrameIndices: number[];
   scene: SynthScene;
 }
@@ -90,10 +91,10 @@ export async function createSynthProject(options: SynthProjectOptions): Promise<
     const stem = path.parse(videoPath).name;
     const labeledFolder = path.join(root, 'labeled-data', stem);
     const indices = evenlySpacedFrames(options.labeledFrames ?? 20, scene.frames);
-    await extractFrames(videoPath, indices, scene.frames, labeledFolder, progress, options.signal);
+    const info = await probeVideo(videoPath);
+    await writeFramePngs(videoPath, info, indices, labeledFolder, { progress, task: 'extract labeled frames', signal: options.signal });
     const scorer = options.scorer ?? 'herd';
-    const labelsCsvPath = path.join(labeledFolder, `CollectedData_${scorer}.csv`);
-    writeFileAtomic(labelsCsvPath, labelsCsv(scene, scorer, stem, indices));
+    const [labelsH5Path, labelsCsvPath] = await saveLabels(labeledFolder, labelTable(scene, scorer, stem, indices), { formats: ['h5', 'csv'] });
     return {
       configPath: created.configPath,
       root,
@@ -102,6 +103,7 @@ export async function createSynthProject(options: SynthProjectOptions): Promise<
       groundTruthJsonPath,
       labeledFolder,
       labelsCsvPath,
+      labelsH5Path,
       labeledFrameIndices: indices,
       scene,
     };
@@ -113,44 +115,25 @@ export async function createSynthProject(options: SynthProjectOptions): Promise<
   }
 }
 
-/** One pass over the video, saving the chosen frames as PNG. */
-async function extractFrames(
-  videoPath: string,
-  indices: number[],
-  frameCount: number,
-  folder: string,
-  progress: ProgressReporter,
-  signal?: AbortSignal,
-): Promise<void> {
-  const wanted = new Set(indices);
-  const end = Math.max(...indices) + 1;
-  const counter = new ProgressCounter(progress, 'extract labeled frames', end);
-  for await (const frame of decodeFrames(videoPath, { end, signal })) {
-    if (wanted.has(frame.index)) {
-      writeFileAtomic(path.join(folder, frameImageName(frame.index, frameCount)), encodePng(frame.data, frame.width, frame.height));
-    }
-    counter.add();
-  }
-  counter.finish();
-}
-
-/** Labels of the chosen frames in CollectedData layout; points hidden under another animal stay empty. */
-function labelsCsv(scene: SynthScene, scorer: string, stem: string, indices: number[]): string {
-  const columns = multiAnimalColumns(scene.individuals, scene.bodyparts, scene.uniqueBodyparts, ['x', 'y']);
-  const values: number[] = [];
-  const visibleOrNaN = (pose: typeof scene.poses, frame: number, individual: number, part: number) => {
+/** Labels of the chosen frames; points hidden under another animal stay empty, as a labeler would leave them. */
+function labelTable(scene: SynthScene, scorer: string, stem: string, indices: number[]): LabelTable {
+  const table = createLabelTable({
+    scorer,
+    individuals: scene.individuals,
+    bodyparts: scene.bodyparts,
+    uniqueBodyparts: scene.uniqueBodyparts,
+  });
+  const label = (image: string, pose: PoseArray, frame: number, individual: number, part: number, name: string, owner: string) => {
     const at = poseOffset(pose, frame, individual, part);
-    const visible = pose.data[at + 2] > 0;
-    values.push(visible ? round2(pose.data[at]) : Number.NaN, visible ? round2(pose.data[at + 1]) : Number.NaN);
+    if (pose.data[at + 2] > 0) setPoint(table, image, owner, name, round2(pose.data[at]), round2(pose.data[at + 1]));
   };
   for (const frame of indices) {
-    for (let i = 0; i < scene.individuals.length; i++) {
-      for (let b = 0; b < scene.bodyparts.length; b++) visibleOrNaN(scene.poses, frame, i, b);
-    }
-    for (let u = 0; u < scene.uniqueBodyparts.length; u++) visibleOrNaN(scene.unique, frame, 0, u);
+    const image = `labeled-data/${stem}/${frameImageName(frame, scene.frames)}`;
+    addImage(table, image);
+    scene.individuals.forEach((individual, i) => scene.bodyparts.forEach((part, b) => label(image, scene.poses, frame, i, b, part, individual)));
+    scene.uniqueBodyparts.forEach((part, u) => label(image, scene.unique, frame, 0, u, part, UNIQUE_INDIVIDUAL));
   }
-  const index = indices.map((frame) => ['labeled-data', stem, frameImageName(frame, scene.frames)]);
-  return formatDlcCsv({ scorer, columns, index, values });
+  return table;
 }
 
 function round2(value: number): number {

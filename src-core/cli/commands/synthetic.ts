@@ -62,7 +62,7 @@ export const synthCommand: Command = {
           `  config:       ${project.configPath}`,
           `  video:        ${project.videoPath}`,
           `  ground truth: ${project.groundTruthCsvPath}`,
-          `  labels:       ${project.labelsCsvPath} (${project.labeledFrameIndices.length} frames)`,
+          `  labels:       ${project.labelsH5Path} and .csv (${project.labeledFrameIndices.length} frames)`,
         ].join('\n'),
         data: { ...project, scene: undefined },
       };

@@ -1,0 +1,4 @@
+export * from './table';
+export * from './files';
+export * from './check';
+export * from './colormap';
