@@ -24,8 +24,10 @@ command -v ffmpeg >/dev/null || [ -n "${HERD_FFMPEG:-}" ] || skip "no ffmpeg on 
 if [ ! -f "$CS_DIR/.complete" ]; then
   echo "e2e: installing code-server $CS_VERSION into $CS_DIR (once, about 45 s)"
   started=$(date +%s)
-  bash test/e2e/setup-code-server.sh "$CS_DIR" "$CS_VERSION" > "$REPO/.vscode-test/setup.log" 2>&1 || {
-    tail -30 "$REPO/.vscode-test/setup.log" >&2; echo "e2e: code-server install failed (log: .vscode-test/setup.log)" >&2; exit 1; }
+  SETUP_LOG="$(dirname "$CS_DIR")/setup-code-server.log"
+  mkdir -p "$(dirname "$CS_DIR")"
+  bash test/e2e/setup-code-server.sh "$CS_DIR" "$CS_VERSION" > "$SETUP_LOG" 2>&1 || {
+    tail -30 "$SETUP_LOG" >&2; echo "e2e: code-server install failed (log: $SETUP_LOG)" >&2; exit 1; }
   echo "e2e: code-server installed in $(( $(date +%s) - started )) s"
 fi
 
