@@ -262,9 +262,11 @@ async function main(): Promise<void> {
 }
 
 main().then(
-  () => console.log(`e2e: ${checks.length} checks passed`),
+  // The closing line in the plain 'N passed, N failed' form that CI logs are read for.
+  () => console.log(`e2e: ${checks.length} passed, 0 failed`),
   (error) => {
     console.error(`e2e: failed: ${(error as Error).message}`);
+    console.log(`e2e: ${checks.length} passed, 1 failed`);
     process.exit(1);
   },
 );
