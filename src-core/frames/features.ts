@@ -84,7 +84,9 @@ export async function decodeClusterFeatures(video: string, options: FeatureDecod
   const counter = new ProgressCounter(options.progress ?? silentProgress, options.task ?? 'read frames for clustering', end - first);
   let store: SpillFeatureStore | undefined;
   try {
-    for await (const frame of decodeFrames(video, { info, start: first, end, crop, scale: size, signal, ffmpeg: options.ffmpeg })) {
+    // Nearest-neighbour thumbnails, as DeepLabCut resizes for clustering (and several times faster than bicubic).
+    const scale = { ...size, interpolation: 'neighbor' as const };
+    for await (const frame of decodeFrames(video, { info, start: first, end, crop, scale, signal, ffmpeg: options.ffmpeg })) {
       counter.add();
       if ((frame.index - first) % step !== 0) continue;
       const rgb = frame.data;

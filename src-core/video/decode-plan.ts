@@ -19,7 +19,7 @@ export interface DecodeRequest {
   /** Frames to produce. */
   count: number;
   crop?: CropBox;
-  scale?: { width: number; height: number };
+  scale?: DecodeOptions['scale'];
   /** Size of the produced frames. */
   width: number;
   height: number;
@@ -102,7 +102,7 @@ export function decodeArgs(file: string, ffmpeg: string, request: DecodeRequest,
   }
   // Convert to RGB before cropping: cropping subsampled YUV would round odd offsets to even.
   if (crop) filters.push('format=rgb24', `crop=${crop.x2 - crop.x1}:${crop.y2 - crop.y1}:${crop.x1}:${crop.y1}`);
-  if (scale) filters.push(`scale=${scale.width}:${scale.height}`);
+  if (scale) filters.push(`scale=${scale.width}:${scale.height}${scale.interpolation ? `:flags=${scale.interpolation}` : ''}`);
   return [
     ...['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error'],
     ...input,
@@ -138,7 +138,7 @@ function checkedCrop(file: string, info: VideoInfo, crop: CropBox): CropBox {
   return crop;
 }
 
-function checkedScale(scale: { width: number; height: number }): { width: number; height: number } {
+function checkedScale(scale: NonNullable<DecodeOptions['scale']>): NonNullable<DecodeOptions['scale']> {
   const { width, height } = scale;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
     throw new HerdError('INVALID_SCALE', `scale ${width}x${height} must be positive whole pixels`);

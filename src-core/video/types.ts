@@ -31,7 +31,12 @@ export interface DecodeOptions {
   /** Crop applied first, in source pixels. */
   crop?: CropBox;
   /** Output size after cropping. */
-  scale?: { width: number; height: number };
+  scale?: {
+    width: number;
+    height: number;
+    /** ffmpeg's scaling method (default bicubic); `neighbor` is much faster for tiny thumbnails. */
+    interpolation?: 'bicubic' | 'bilinear' | 'area' | 'neighbor';
+  };
   /** First frame index to return (inclusive, default 0). */
   start?: number;
   /** Frame index to stop before (exclusive, default: end of video). */
