@@ -25,3 +25,4 @@ export * from './labels';
 export { convertToMultiAnimal, syncLabelsWithConfig, mergeDatasets, relayoutLabels } from './labels/convert';
 export { importSleap, type ImportSleapOptions, type ImportedSleap } from './labels/sleap-import';
 export { readSlp, type SleapLabels } from './io/sleap';
+export * from './dataset';

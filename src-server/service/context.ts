@@ -173,7 +173,9 @@ function pytorchProblems(model: Record<string, unknown>, file: string, env: Cont
       if (typeof value === 'number' && value !== count) error(keys, 'pytorch-head-mismatch', `${value} here, but the project has ${count} ${what}`);
     };
     expectCount(at('bodypart', 'predictor', 'num_multibodyparts'), predictor.num_multibodyparts, multi.length, 'multi-animal body parts');
-    expectCount(at('bodypart', 'predictor', 'num_uniquebodyparts'), predictor.num_uniquebodyparts, unique.length, 'unique body parts');
+    // DeepLabCut predicts unique body parts with their own head and then writes 0 here.
+    const uniqueInBodypartHead = isRecord(heads.unique_bodypart) ? 0 : unique.length;
+    expectCount(at('bodypart', 'predictor', 'num_uniquebodyparts'), predictor.num_uniquebodyparts, uniqueInBodypartHead, 'unique body parts outside a unique_bodypart head');
     if (individuals) expectCount(at('bodypart', 'predictor', 'num_animals'), predictor.num_animals, individuals.length, 'individuals');
     const channels = isRecord(bodypart.heatmap_config) && Array.isArray(bodypart.heatmap_config.channels) ? bodypart.heatmap_config.channels : undefined;
     if (channels) expectCount(at('bodypart', 'heatmap_config', 'channels', channels.length - 1), channels[channels.length - 1], multi.length, 'body parts (one heatmap each)');

@@ -142,7 +142,7 @@ test('pytorch_config.yaml heads are checked against the project (open, unsaved t
     '        type: PartAffinityFieldPredictor',
     '        num_animals: 2',
     '        num_multibodyparts: 2',
-    '        num_uniquebodyparts: 2',
+    '        num_uniquebodyparts: 0',
     '        graph: [[0, 1]]',
     '        edges_to_keep: [0]',
     '      heatmap_config:',
@@ -156,7 +156,8 @@ test('pytorch_config.yaml heads are checked against the project (open, unsaved t
   assert.deepEqual(await codes(model), []);
   assert.deepEqual(await codes(model.replace('num_multibodyparts: 2', 'num_multibodyparts: 3')), ['pytorch-head-mismatch@3']);
   assert.deepEqual(await codes(model.replace('graph: [[0, 1]]', 'graph: [[0, 1], [1, 2]]')), ['pytorch-graph-range@[1, 2]']);
-  assert.deepEqual(await codes(model.replace('    unique_bodypart:\n      type: HeatmapHead\n', '')), ['pytorch-head-missing@heads']);
+  // Without their own head, the unique body parts must be counted in the part-affinity predictor.
+  assert.deepEqual(await codes(model.replace('    unique_bodypart:\n      type: HeatmapHead\n', '')), ['pytorch-head-missing@heads', 'pytorch-head-mismatch@0']);
   assert.deepEqual(await codes(model.replace('method: bu', 'method: sideways')), ['schema@sideways']);
   // The project as open in the editor (unsaved) wins over the disk.
   const unsaved = BASES.ma.replace('- nose\n- tail\n', '- nose\n- tail\n- ear\n');
