@@ -3,6 +3,8 @@ import * as path from 'node:path';
 import { HerdError } from '../common/errors';
 import { silentProgress, type ProgressReporter } from '../common/progress';
 import { extractFrames } from '../frames/extract';
+import { createTrainingDataset } from '../dataset';
+import { checkLabels } from '../labels/check';
 import { createProject } from '../project/create';
 import { editConfig } from '../project/edit';
 import { loadProject } from '../project/load';
@@ -94,6 +96,25 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   });
 
   steps.push(await extractFramesStep(synth.configPath, video.path, directory, progress, options.signal));
+
+  const labelsChecked = await checkLabels(project, { progress, signal: options.signal });
+  steps.push({
+    stage: 'check labels',
+    summary: `labels drawn on ${labelsChecked.images} frames`,
+    outputs: { 'labeled images': labelsChecked.folders[0] ?? '' },
+  });
+
+  const dataset = await createTrainingDataset(synth.configPath, { netType: 'herd_small', progress, signal: options.signal });
+  const [shuffle] = dataset.shuffles;
+  steps.push({
+    stage: 'create training dataset',
+    summary: `shuffle ${shuffle.shuffle}: ${shuffle.trainIndices.length} train / ${shuffle.testIndices.length} test images (fraction ${shuffle.trainFraction}), net type ${shuffle.netType}`,
+    outputs: {
+      'training labels': dataset.labelsPath,
+      'pytorch_config.yaml': shuffle.pytorchConfigPath,
+      ...(shuffle.inferenceConfigPath ? { 'inference_cfg.yaml': shuffle.inferenceConfigPath } : {}),
+    },
+  });
   return { directory, configPath: synth.configPath, steps };
 }
 
@@ -136,6 +157,6 @@ export function formatDemo(result: DemoResult): string {
     lines.push('', `${i + 1}. ${step.stage}: ${step.summary}`);
     for (const [name, file] of Object.entries(step.outputs)) lines.push(`   ${name}: ${shortPath(file)}`);
   }
-  lines.push('', 'Stages still to come: train, analyze, tracking, stitching, filtering, plots, labeled videos.');
+  lines.push('', 'Stages still to come: train, evaluate, analyze, tracking, stitching, filtering, plots, labeled videos.');
   return lines.join('\n');
 }
