@@ -53,9 +53,17 @@ async function check(name: string, body: () => Promise<string | void>): Promise<
 }
 
 async function runCommand(page: Page, title: string): Promise<number> {
-  await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
+  // Right after a task, focus can sit in the terminal or a closing menu and swallow the first F1: retry.
+  for (let attempt = 1; ; attempt++) {
+    // Escape only on a retry: it would also dismiss notifications a check may still look for.
+    if (attempt > 1) await page.keyboard.press('Escape');
+    await page.keyboard.press('F1');
+    const opened = await input.waitFor({ state: 'visible', timeout: 5000 }).then(() => true, () => false);
+    if (opened) break;
+    if (attempt === 3) throw new Error(`the command palette did not open to run "${title}"`);
+    await page.locator('.monaco-workbench .part.editor').first().click({ position: { x: 200, y: 10 } }).catch(() => undefined);
+  }
   await input.fill('>' + title);
   await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
   const pressed = Date.now();
@@ -208,8 +216,13 @@ async function main(): Promise<void> {
       const quickInput = page.locator('.quick-input-widget input');
       const answer = async (value: string) => {
         await quickInput.waitFor({ state: 'visible' });
-        await quickInput.fill(value);
-        await page.waitForTimeout(300); // the simple file dialog validates the typed path asynchronously
+        // The simple file dialog fills in its start folder asynchronously and can overwrite what was typed
+        // before it did; type again until the value holds. It also validates the typed path asynchronously.
+        for (let attempt = 0; attempt < 5; attempt++) {
+          await quickInput.fill(value);
+          await page.waitForTimeout(300);
+          if ((await quickInput.inputValue()) === value) break;
+        }
         await page.keyboard.press('Enter');
       };
       const pick = async (text: string) => {
