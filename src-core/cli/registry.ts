@@ -10,7 +10,23 @@ import { probeCommand } from './commands/video';
 
 /** Every working command, in the order a user meets them. */
 export const COMMANDS = new Map<string, Command>(
-  [createProjectCommand, addVideosCommand, editConfigCommand, probeCommand, extractFramesCommand, checkLabelsCommand, importSleapCommand, convertToMultiAnimalCommand, syncLabelsCommand, mergeDatasetsCommand, createTrainingDatasetCommand, createTrainingModelComparisonCommand, synthCommand, demoCommand, benchCommand].map((command) => [command.spec.name, command]),
+  [
+    createProjectCommand,
+    addVideosCommand,
+    editConfigCommand,
+    probeCommand,
+    extractFramesCommand,
+    checkLabelsCommand,
+    importSleapCommand,
+    convertToMultiAnimalCommand,
+    syncLabelsCommand,
+    mergeDatasetsCommand,
+    createTrainingDatasetCommand,
+    createTrainingModelComparisonCommand,
+    synthCommand,
+    demoCommand,
+    benchCommand,
+  ].map((command) => [command.spec.name, command]),
 );
 
 /** DeepLabCut's other steps, each waiting for the issue that builds it. */
