@@ -156,6 +156,7 @@ export async function addVideos(configPath: string, videos: string[], options: A
   const fresh = candidates.filter((video) => !known.has(path.basename(video)));
   const infos = await probeAll(fresh, options.ffmpeg);
   const placed: string[] = [];
+  const madeFolders: string[] = [];
   try {
     const edits = [];
     for (const info of infos) {
@@ -169,13 +170,18 @@ export async function addVideos(configPath: string, videos: string[], options: A
         placeVideo(info.path, destination, options.copyVideos ?? false);
         placed.push(destination);
       }
-      fs.mkdirSync(path.join(project.root, 'labeled-data', path.parse(name).name), { recursive: true });
+      const labeledFolder = path.join(project.root, 'labeled-data', path.parse(name).name);
+      if (!fs.existsSync(labeledFolder)) {
+        fs.mkdirSync(labeledFolder, { recursive: true });
+        madeFolders.push(labeledFolder);
+      }
       const crop = formatCrop({ x1: 0, x2: info.width, y1: 0, y2: info.height });
       edits.push({ key: ['video_sets', destination], value: { crop } });
     }
     if (edits.length > 0) editConfig(project.configPath, edits);
   } catch (error) {
     for (const file of placed) fs.rmSync(file, { force: true });
+    for (const folder of madeFolders) fs.rmSync(folder, { recursive: true, force: true });
     throw error;
   }
   return { added: infos, skipped };
