@@ -23,9 +23,28 @@ const entries = [
   { in: 'src-extension/extension.ts', out: 'dist/extension.js' },
 ].filter((entry) => existsSync(entry.in));
 
+// Webviews run in the browser sandbox of a VS Code webview: one IIFE script (+ its CSS) per panel, no Node.
+const webviewShared = {
+  bundle: true,
+  platform: 'browser',
+  target: 'chrome120',
+  format: 'iife',
+  logLevel: 'warning',
+  jsx: 'automatic',
+  minify: true,
+  define: { 'process.env.NODE_ENV': '"production"' },
+};
+const webviews = [{ in: 'webviews/labeling/main.tsx', out: 'dist/webviews/labeling.js', css: 'webviews/labeling/styles.css' }].filter((entry) => existsSync(entry.in));
+
 const watch = process.argv.includes('--watch');
-for (const entry of entries) {
-  const options = { ...shared, entryPoints: [entry.in], outfile: entry.out };
+const builds = [
+  ...entries.map((entry) => ({ ...shared, entryPoints: [entry.in], outfile: entry.out })),
+  ...webviews.flatMap((entry) => [
+    { ...webviewShared, entryPoints: [entry.in], outfile: entry.out },
+    { ...webviewShared, entryPoints: [entry.css], outfile: entry.out.replace(/\.js$/, '.css') },
+  ]),
+];
+for (const options of builds) {
   if (watch) await (await esbuild.context(options)).watch();
   else await esbuild.build(options);
 }

@@ -196,8 +196,7 @@ async function labelFrames(ctx: Ctx, node: TreeNode | undefined): Promise<void> 
     folder = path.join(base, picked);
   }
   if (!folder) return;
-  await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(folder));
-  void vscode.window.showInformationMessage(`Herd: the labeling panel comes with issue 9. The frames to label are in ${vscode.workspace.asRelativePath(folder)}.`);
+  ctx.labeling.show(folder);
 }
 
 async function openEvaluationResults(ctx: Ctx, node: TreeNode | undefined): Promise<void> {

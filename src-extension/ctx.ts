@@ -6,6 +6,7 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import { resolveFfmpeg } from '../src-core/video/ffmpeg';
 import { probeVideo } from '../src-core/video/probe';
 import { startLanguageClient } from './client';
+import { LabelingPanels } from './labeling-panel';
 import { readSettings } from './settings';
 import { HerdTaskProvider, TASK_TYPE } from './tasks';
 import { ProjectTreeProvider } from './tree';
@@ -30,6 +31,8 @@ export class Ctx implements vscode.Disposable {
   readonly tree: ProjectTreeProvider;
   readonly tasks: HerdTaskProvider;
   readonly status: vscode.StatusBarItem;
+  /** Labeling webview panels (issue 9), one per labeled-data folder; restored after a reload. */
+  readonly labeling: LabelingPanels;
   client: LanguageClient | undefined;
   project: ProjectSummary | undefined;
   private readonly probeCache = new Map<string, { mtimeMs: number; facts: VideoFacts | undefined }>();
@@ -43,8 +46,10 @@ export class Ctx implements vscode.Disposable {
     this.status = vscode.window.createStatusBarItem('herd.project', vscode.StatusBarAlignment.Left, 10);
     this.status.name = 'Herd project';
     this.status.command = 'herd.editConfig';
+    this.labeling = new LabelingPanels(extension.extensionUri, (message) => this.log.warn(message));
     this.subscriptions.push(
       this.log,
+      this.labeling,
       this.tree,
       this.status,
       vscode.window.registerTreeDataProvider('herd.project', this.tree),

@@ -1,0 +1,138 @@
+/**
+ * Issue 9's measurements, in headless Chromium with the Performance API: frame switch time for a 640×480 PNG
+ * (goal < 50 ms) and the frame rate while panning with 20 animals × 20 points (goal 60 fps). A benchmark, run by
+ * `npm run bench` (not a test tier): it prints Markdown rows and asserts only that the interactions happened.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { encodePng } from '../../src-core/common/png';
+import type { InitMessage, LabelingConfig, WireColumn, WireTable } from '../../webviews/shared/messages';
+
+const ROOT = path.resolve(__dirname, '../..');
+const BUNDLE = path.join(ROOT, 'dist/webviews/labeling.js');
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const missing = !fs.existsSync(CHROMIUM) ? `no Chromium at ${CHROMIUM}` : !fs.existsSync(BUNDLE) ? 'no dist/webviews/labeling.js (npm run build)' : undefined;
+const W = 640;
+const H = 480;
+const FRAMES = 6;
+const ANIMALS = Number(process.env.PERF_ANIMALS ?? 20);
+const PARTS = 20;
+
+function picture(seed: number): Buffer {
+  const rgb = new Uint8Array(W * H * 3);
+  let s = seed * 2654435761;
+  for (let i = 0; i < rgb.length; i++) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    rgb[i] = (s >>> 16) & 255; // noise: PNG cannot compress it, the worst case for decoding
+  }
+  return encodePng(rgb, W, H);
+}
+
+function init(origin: string): InitMessage {
+  const individuals = Array.from({ length: ANIMALS }, (_, i) => `animal${i + 1}`);
+  const bodyparts = Array.from({ length: PARTS }, (_, i) => `part${i + 1}`);
+  const columns: WireColumn[] = individuals.flatMap((individual) => bodyparts.flatMap((bodypart) => (['x', 'y'] as const).map((coord) => ({ individual, bodypart, coord }))));
+  const images = Array.from({ length: FRAMES }, (_, i) => `labeled-data/v/img${i}.png`);
+  const values = images.flatMap((_, f) => columns.map((c, i) => (c.coord === 'x' ? 10 + ((i * 37 + f) % 620) : 10 + ((i * 53 + f) % 460))));
+  const labels: WireTable = { scorer: 's', multiAnimal: true, individuals, bodyparts, uniqueBodyparts: [], columns, images, indexStyle: 'split', values };
+  const config: LabelingConfig = {
+    scorer: 's', multiAnimal: true, individuals, bodyparts, uniqueBodyparts: [], skeleton: bodyparts.slice(1).map((b, i) => [bodyparts[i], b]), skeletonColor: 'black',
+    bodypartColors: bodyparts.map((_, i) => `hsl(${(i * 360) / PARTS}, 90%, 50%)`), uniqueColors: [], dotsize: 6,
+  };
+  return { type: 'init', folder: '/p/labeled-data/v', frames: images.map((image, i) => ({ image, src: `${origin}/img${i}.png` })), labels, config };
+}
+
+describe('labeling webview performance (Chromium)', { skip: missing }, () => {
+  let server: http.Server;
+  let context: BrowserContext;
+  let tab: Page;
+
+  before(async () => {
+    const pngs = Array.from({ length: FRAMES }, (_, i) => picture(i + 1));
+    server = http.createServer((req, res) => {
+      const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const m = /^\/img(\d)\.png$/.exec(req.url ?? '');
+      const send = (type: string, body: string | Buffer) => {
+        res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
+        res.end(body);
+      };
+      if (req.url === '/') {
+        send('text/html', `<!doctype html><html><head><link rel="stylesheet" href="/labeling.css"></head><body><div id="root"></div><script>
+const INIT = ${JSON.stringify(init(origin))};
+window.acquireVsCodeApi = () => ({ postMessage(m) { if (m.type === 'ready') setTimeout(() => window.postMessage(INIT, '*')); }, getState() {}, setState() {} });
+</script><script src="/labeling.js"></script></body></html>`);
+      } else if (req.url === '/labeling.js') send('text/javascript', fs.readFileSync(BUNDLE));
+      else if (req.url === '/labeling.css') send('text/css', fs.readFileSync(BUNDLE.replace(/\.js$/, '.css')));
+      else if (m) send('image/png', pngs[Number(m[1])]);
+      else {
+        res.writeHead(204);
+        res.end();
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    context = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'herd-webview-perf-')), {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1280, height: 800 },
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--force-device-scale-factor=1'],
+    });
+    tab = context.pages()[0] ?? (await context.newPage());
+    await tab.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    await tab.locator('[data-testid=stage][data-loaded="labeled-data/v/img0.png"]').waitFor();
+  });
+
+  after(async () => {
+    await context?.close();
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  it('frame switch time for a 640×480 PNG (goal < 50 ms)', async (t) => {
+    // From the key press to the first painted frame showing the new image and its 400 points.
+    const times = (await tab.evaluate(`(async () => {
+      const stage = document.querySelector('[data-testid=stage]');
+      const frame = () => new Promise((r) => requestAnimationFrame(r));
+      const out = [];
+      for (let f = 1; f < ${FRAMES}; f++) {
+        const t0 = performance.now();
+        window.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight' }));
+        while (stage.getAttribute('data-loaded') !== 'labeled-data/v/img' + f + '.png') await frame();
+        await frame();
+        out.push(performance.now() - t0);
+      }
+      return out;
+    })()`)) as number[];
+    const sorted = [...times].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)];
+    t.diagnostic(`frame switch (640×480 PNG, 400 points): all ${times.map((x) => x.toFixed(1)).join(' ')} ms`);
+    console.log(`| labeling panel frame switch (640×480 PNG, 400 points, headless Chromium) | median ${median.toFixed(1)} ms | goal < 50 ms |`);
+  });
+
+  it('frame rate while panning with 20 animals × 20 points (goal 60 fps)', async () => {
+    const result = (await tab.evaluate(`(async () => {
+      const content = document.querySelector('.konvajs-content');
+      const box = content.getBoundingClientRect();
+      const at = (type, dx) => content.dispatchEvent(new MouseEvent(type, { bubbles: true, clientX: box.left + 300 + dx, clientY: box.top + 200 + dx / 2, button: 0, buttons: 1 }));
+      const frame = () => new Promise((r) => requestAnimationFrame(r));
+      await frame();
+      at('mousedown', 0);
+      const stamps = [];
+      const t0 = performance.now();
+      let i = 0;
+      while (performance.now() - t0 < 1500) {
+        at('mousemove', 5 + (i++ % 200));
+        stamps.push(await frame());
+      }
+      at('mouseup', 5 + (i % 200));
+      const gaps = stamps.slice(1).map((s, k) => s - stamps[k]).sort((a, b) => a - b);
+      return { fps: (stamps.length - 1) / ((stamps[stamps.length - 1] - stamps[0]) / 1000), p95: gaps[Math.floor(gaps.length * 0.95)], view: document.querySelector('[data-testid=stage]').getAttribute('data-view') };
+    })()`)) as { fps: number; p95: number; view: string };
+    assert.notEqual(JSON.parse(result.view).x, 0, 'the stage panned');
+    console.log(`| labeling panel panning (20 animals × 20 points) | ${result.fps.toFixed(1)} fps, p95 frame ${result.p95.toFixed(1)} ms | goal 60 fps |`);
+  });
+});
