@@ -2,14 +2,13 @@ import * as path from 'node:path';
 import { convertToMultiAnimal, mergeDatasets, syncLabelsWithConfig } from '../../labels/convert';
 import type { Command } from '../command';
 import { listOption, numberOption, positional, stringOption } from '../command';
-
-const configArgument = { name: 'config', description: "the project's config.yaml" };
+import { CONFIG_ARGUMENT } from '../shared-options';
 
 export const convertToMultiAnimalCommand: Command = {
   spec: {
     name: 'convert2-madlc',
     summary: "Convert a single-animal project and its labels to multi-animal (DeepLabCut's convert2_maDLC).",
-    positionals: [configArgument],
+    positionals: [CONFIG_ARGUMENT],
     options: {
       individuals: { type: 'list', value: 'A,B,…', description: 'individuals of the converted project', default: ['individual1'] },
       forceindividual: { type: 'string', value: 'NAME', description: 'the individual the existing labels belong to (default: the first)' },
@@ -31,7 +30,7 @@ export const syncLabelsCommand: Command = {
   spec: {
     name: 'sync-labels',
     summary: 'Rewrite label files after body parts or individuals changed in config.yaml, keeping the labels of what remains.',
-    positionals: [configArgument],
+    positionals: [CONFIG_ARGUMENT],
     options: {
       'drop-removed': { type: 'boolean', description: 'delete the labels of body parts / individuals no longer in the config' },
     },
@@ -49,7 +48,7 @@ export const mergeDatasetsCommand: Command = {
   spec: {
     name: 'merge-datasets',
     summary: 'Start the next active-learning iteration once the refined labels are saved (DeepLabCut merge_datasets).',
-    positionals: [configArgument],
+    positionals: [CONFIG_ARGUMENT],
     options: { forceiterate: { type: 'number', value: 'N', description: 'set the iteration to N instead of iteration + 1' } },
   },
   async run(args) {

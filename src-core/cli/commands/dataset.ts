@@ -10,8 +10,7 @@ import { NET_TYPES } from '../../dataset/net-types';
 import type { CliContext, Command } from '../command';
 import { listOption, numberOption, positional, stringOption } from '../command';
 import type { ParsedArgs } from '../args';
-
-const configArgument = { name: 'config', description: "the project's config.yaml (or its folder)" };
+import { CONFIG_ARGUMENT } from '../shared-options';
 
 function integers(args: ParsedArgs, name: string, command: string): number[] | undefined {
   const values = listOption(args, name);
@@ -74,7 +73,7 @@ export const createTrainingDatasetCommand: Command = {
   spec: {
     name: 'create-training-dataset',
     summary: 'Merge the labels, split them into train/test shuffles and write each shuffle\'s pytorch_config.yaml (DeepLabCut create_training_dataset).',
-    positionals: [configArgument],
+    positionals: [CONFIG_ARGUMENT],
     options: {
       'num-shuffles': { type: 'number', value: 'N', description: 'make shuffles 1…N', default: 1 },
       shuffles: { type: 'list', value: 'K,…', description: 'explicit shuffle numbers (instead of --num-shuffles)' },
@@ -131,7 +130,7 @@ export const createTrainingModelComparisonCommand: Command = {
   spec: {
     name: 'create-training-model-comparison',
     summary: 'Shuffles that compare net types on the same train/test splits (DeepLabCut create_training_model_comparison).',
-    positionals: [configArgument],
+    positionals: [CONFIG_ARGUMENT],
     options: {
       'net-types': { type: 'list', value: 'A,B,…', description: 'the net types to compare, e.g. herd_small,resnet_50' },
       'num-shuffles': { type: 'number', value: 'N', description: 'random splits to make; each is used by every net type', default: 1 },

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { HerdError } from '../../common/errors';
 import { extractFrames, type ExtractionAlgorithm, type ExtractionMode } from '../../frames/extract';
 import type { Command } from '../command';
+import { CONFIG_ARGUMENT } from '../shared-options';
 import { listOption, numberOption, positional, stringOption } from '../command';
 
 function frameList(values: string[] | undefined): number[] | undefined {
@@ -19,7 +20,7 @@ export const extractFramesCommand: Command = {
   spec: {
     name: 'extract-frames',
     summary: 'Save frames of the project videos to labeled-data/<video>/img<index>.png for labeling (k-means, uniform or chosen).',
-    positionals: [{ name: 'config', description: "the project's config.yaml" }],
+    positionals: [CONFIG_ARGUMENT],
     options: {
       mode: { type: 'string', value: 'MODE', description: 'automatic (pick numframes2pick frames) or manual (the --frames given)', default: 'automatic' },
       algo: { type: 'string', value: 'ALGO', description: 'automatic mode: kmeans (visually different frames) or uniform (evenly spaced in time)', default: 'kmeans' },

@@ -1,13 +1,14 @@
 import { checkLabels } from '../../labels/check';
 import { loadProject } from '../../project/load';
 import type { Command } from '../command';
+import { CONFIG_ARGUMENT } from '../shared-options';
 import { listOption, positional } from '../command';
 
 export const checkLabelsCommand: Command = {
   spec: {
     name: 'check-labels',
     summary: 'Draw the labels on every labeled frame into labeled-data/<video>_labeled/ to check them by eye.',
-    positionals: [{ name: 'config', description: "the project's config.yaml (or its folder)" }],
+    positionals: [CONFIG_ARGUMENT],
     options: {
       visualizeindividuals: {
         type: 'boolean',

@@ -4,8 +4,7 @@ import { editConfig, parseEditArgument } from '../../project/edit';
 import { loadProject } from '../../project/load';
 import type { Command } from '../command';
 import { listOption, listPositional, positional, stringOption } from '../command';
-
-const videotype = { type: 'string', value: 'EXT', description: 'video extension to pick from folders, e.g. .mp4' } as const;
+import { CONFIG_ARGUMENT, COPY_VIDEOS_OPTION, VIDEOTYPE_OPTION, WORKING_DIRECTORY_OPTION } from '../shared-options';
 
 export const createProjectCommand: Command = {
   spec: {
@@ -17,13 +16,13 @@ export const createProjectCommand: Command = {
       { name: 'videos...', description: 'video files or folders of videos' },
     ],
     options: {
-      'working-directory': { type: 'string', value: 'DIR', description: 'where to create the project', default: '.' },
-      'copy-videos': { type: 'boolean', description: 'copy videos into the project instead of symlinking them' },
+      'working-directory': WORKING_DIRECTORY_OPTION,
+      'copy-videos': COPY_VIDEOS_OPTION,
       multianimal: { type: 'boolean', description: 'multi-animal project (--no-multianimal for one animal)', default: true },
       individuals: { type: 'list', value: 'A,B,…', description: 'names of the animals (default individual1..3)' },
       bodyparts: { type: 'list', value: 'A,B,…', description: 'body parts (default bodypart1..3; edit later with edit-config)' },
       'unique-bodyparts': { type: 'list', value: 'A,B,…', description: 'body parts that occur once per frame (e.g. landmarks)' },
-      videotype,
+      videotype: VIDEOTYPE_OPTION,
     },
     details: 'Example: herd create-project openfield ana videos/ --individuals mouse1,mouse2 --copy-videos',
   },
@@ -54,12 +53,12 @@ export const addVideosCommand: Command = {
     name: 'add-videos',
     summary: 'Add videos to a project: link or copy them into videos/ and add them to video_sets.',
     positionals: [
-      { name: 'config', description: "the project's config.yaml" },
+      CONFIG_ARGUMENT,
       { name: 'videos...', description: 'video files or folders of videos' },
     ],
     options: {
-      'copy-videos': { type: 'boolean', description: 'copy videos into the project instead of symlinking them' },
-      videotype,
+      'copy-videos': COPY_VIDEOS_OPTION,
+      videotype: VIDEOTYPE_OPTION,
     },
   },
   async run(args, context) {
@@ -78,7 +77,7 @@ export const editConfigCommand: Command = {
     name: 'edit-config',
     summary: 'Set keys in config.yaml, keeping its comments and key order; the result is checked before it is written.',
     positionals: [
-      { name: 'config', description: "the project's config.yaml" },
+      CONFIG_ARGUMENT,
       { name: 'edits...', description: 'key=value pairs; values are YAML (0.5, true, [a, b]); nested keys with dots' },
     ],
     options: {},

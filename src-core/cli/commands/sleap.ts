@@ -1,6 +1,7 @@
 import { importSleap } from '../../labels/sleap-import';
 import type { Command } from '../command';
 import { positional, stringOption } from '../command';
+import { COPY_VIDEOS_OPTION, WORKING_DIRECTORY_OPTION } from '../shared-options';
 
 export const importSleapCommand: Command = {
   spec: {
@@ -12,10 +13,10 @@ export const importSleapCommand: Command = {
     ],
     options: {
       project: { type: 'string', value: 'NAME', description: 'task name of the new project (default: the .slp file name)' },
-      'working-directory': { type: 'string', value: 'DIR', description: 'where to create the project', default: '.' },
+      'working-directory': WORKING_DIRECTORY_OPTION,
       'include-predicted': { type: 'boolean', description: 'also import predicted instances nobody corrected' },
       'video-folder': { type: 'string', value: 'DIR', description: 'where the videos are, if not at the paths stored in the .slp' },
-      'copy-videos': { type: 'boolean', description: 'copy videos into the project instead of symlinking them' },
+      'copy-videos': COPY_VIDEOS_OPTION,
     },
     details: 'Labeled frames are extracted from the videos into labeled-data/<video>/ with CollectedData_<experimenter>.h5/.csv.',
   },

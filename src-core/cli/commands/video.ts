@@ -3,13 +3,14 @@ import { collectVideoPaths } from '../../project/videos';
 import { probeVideo } from '../../video';
 import type { Command } from '../command';
 import { listPositional, stringOption } from '../command';
+import { VIDEOTYPE_OPTION } from '../shared-options';
 
 export const probeCommand: Command = {
   spec: {
     name: 'probe',
     summary: 'Show the resolution, frame count, frame rate, duration and codec of videos.',
     positionals: [{ name: 'videos...', description: 'video files or folders of videos' }],
-    options: { videotype: { type: 'string', value: 'EXT', description: 'video extension to pick from folders, e.g. .mp4' } },
+    options: { videotype: VIDEOTYPE_OPTION },
   },
   async run(args) {
     const videos = [];
