@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { temporarySibling } from '../common/atomic';
 import { poseOffset, type PoseArray } from '../common/pose';
 import { silentProgress, type ProgressReporter } from '../common/progress';
-import { frameImageName, writeFramePngs } from '../frames';
+import { frameImageName, uniformFrameIndices, writeFramePngs } from '../frames';
 import { UNIQUE_INDIVIDUAL } from '../io/dlc-csv';
 import { addImage, createLabelTable, saveLabels, setPoint, type LabelTable } from '../labels';
 import { createProject } from '../project/create';
@@ -47,12 +47,6 @@ export function synthSkeleton(bodyparts: string[]): Array<[string, string]> {
   return edges;
 }
 
-/** Evenly spread frame indices, as DeepLabCut's uniform extraction picks them. */
-export function evenlySpacedFrames(count: number, frames: number): number[] {
-  const picks = Math.min(count, frames);
-  return Array.from({ length: picks }, (_, i) => Math.floor(((i + 0.5) * frames) / picks));
-}
-
 /**
  * `herd synth --project`: a synthetic video inside a new project, with labeled frames extracted from the
  * encoded video (what a labeler would see) and labels for the points a labeler could see (occluded ones left empty).
@@ -90,7 +84,7 @@ export async function createSynthProject(options: SynthProjectOptions): Promise<
 
     const stem = path.parse(videoPath).name;
     const labeledFolder = path.join(root, 'labeled-data', stem);
-    const indices = evenlySpacedFrames(options.labeledFrames ?? 20, scene.frames);
+    const indices = uniformFrameIndices(0, scene.frames, options.labeledFrames ?? 20);
     const info = await probeVideo(videoPath);
     await writeFramePngs(videoPath, info, indices, labeledFolder, { progress, task: 'extract labeled frames', signal: options.signal });
     const scorer = options.scorer ?? 'herd';
