@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { HerdError } from '../common/errors';
 import { editConfig, type ConfigEdits } from '../project/edit';
 import { loadProject, type Project } from '../project/load';
-import { labelFilePath, readLabels, saveLabels } from './files';
+import { findLabelFile, readLabels, saveLabels } from './files';
 import { createLabelTable, type LabelLayout, type LabelTable } from './table';
 
 /** A label file of the project, read, and the table it becomes. */
@@ -29,9 +29,7 @@ export function projectLabelFiles(project: Project): Array<{ folder: string; fil
   for (const name of fs.readdirSync(labeledData).sort()) {
     const folder = path.join(labeledData, name);
     if (name.endsWith('_labeled') || !fs.statSync(folder).isDirectory()) continue;
-    const h5 = labelFilePath(folder, project.config.scorer, 'h5');
-    const csv = labelFilePath(folder, project.config.scorer, 'csv');
-    const file = [h5, csv].find((candidate) => fs.existsSync(candidate));
+    const file = findLabelFile(folder, project.config.scorer);
     if (file) found.push({ folder, file });
   }
   return found;
