@@ -6,6 +6,7 @@ import { checkLabelsCommand } from './commands/labels';
 import { addVideosCommand, createProjectCommand, editConfigCommand } from './commands/project';
 import { importSleapCommand } from './commands/sleap';
 import { benchCommand, demoCommand, synthCommand } from './commands/synthetic';
+import { exportModelCommand, trainCommand } from './commands/train';
 import { probeCommand } from './commands/video';
 
 /** Every working command, in the order a user meets them. */
@@ -23,6 +24,8 @@ export const COMMANDS = new Map<string, Command>(
     mergeDatasetsCommand,
     createTrainingDatasetCommand,
     createTrainingModelComparisonCommand,
+    trainCommand,
+    exportModelCommand,
     synthCommand,
     demoCommand,
     benchCommand,
@@ -31,7 +34,6 @@ export const COMMANDS = new Map<string, Command>(
 
 /** DeepLabCut's other steps, each waiting for the issue that builds it. */
 export const PLANNED_COMMANDS = new Map<string, string>([
-  ['train', 'training issue #4'],
   ['evaluate', 'evaluation and analysis issue #5'],
   ['analyze', 'evaluation and analysis issue #5'],
   ['create-video-with-all-detections', 'evaluation and analysis issue #5'],

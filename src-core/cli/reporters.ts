@@ -50,7 +50,7 @@ export class TerminalProgress implements ProgressReporter {
   }
 
   private draw(state: TaskState, now: number, final: boolean): void {
-    const { task, done, total, unit } = state.last;
+    const { task, done, total, unit, detail } = state.last;
     const seconds = (now - state.started) / 1000;
     const rate = seconds > 0 ? done / seconds : 0;
     let line: string;
@@ -63,6 +63,7 @@ export class TerminalProgress implements ProgressReporter {
     } else {
       line = `${task} ${done} ${unit}  ${rate.toFixed(1)} ${unit}/s  ${formatDuration(seconds)}`;
     }
+    if (detail) line += `  ${detail}`;
     if (this.interactive) this.stream.write(`\r\x1b[2K${line}${final ? '\n' : ''}`);
     else this.stream.write(`${line}\n`);
   }

@@ -6,6 +6,8 @@ export interface ProgressEvent {
   /** Undefined when the total is unknown. */
   total?: number;
   unit: string;
+  /** A short status shown after the bar (e.g. `loss 0.0123`). */
+  detail?: string;
 }
 
 /** Receives progress from a long job. Calls are cheap: reporters throttle their own output. */

@@ -183,7 +183,7 @@ export function buildPytorchConfig(options: ModelConfigOptions): Record<string, 
   const numBodyparts = project.bodyparts.length;
   const individuals = modelIndividuals(project);
   const withIdentity = project.multiAnimal && project.config.identity === true;
-  const [cropWidth, cropHeight] = options.cropSize ?? [448, 448];
+  const [cropWidth, cropHeight] = options.cropSize ?? netType.cropSize ?? [448, 448];
 
   const heads: Record<string, unknown> = {};
   if (project.multiAnimal) {

@@ -11,9 +11,9 @@ import { writeFileAtomic } from '../common/atomic';
 import { HerdError } from '../common/errors';
 import { encodePng } from '../common/png';
 import { ProgressCounter, silentProgress, type ProgressReporter } from '../common/progress';
-import { decodePng, type RgbImage } from '../io/png-read';
+import type { RgbImage } from '../io/png-read';
 import type { Project } from '../project/load';
-import { grabFrame } from '../video';
+import { readImageFile } from '../video';
 import { colormapColors, namedColor, type Rgb } from './colormap';
 import { findLabelFile, readLabels } from './files';
 import type { LabelTable } from './table';
@@ -112,15 +112,6 @@ export function drawLabels(
   blend(image, lines, style.skeletonColor, style.alpha);
 }
 
-async function readImage(file: string, signal?: AbortSignal): Promise<RgbImage> {
-  if (file.toLowerCase().endsWith('.png')) {
-    const decoded = decodePng(fs.readFileSync(file), file);
-    if (decoded) return decoded;
-  }
-  const frame = await grabFrame(file, 0, { signal });
-  return { width: frame.width, height: frame.height, data: new Uint8Array(frame.data) };
-}
-
 /** Draws every labeled image of the project (or of `options.videos`) into `labeled-data/<video>_labeled/`. */
 export async function checkLabels(project: Project, options: CheckLabelsOptions = {}): Promise<CheckLabelsResult> {
   const labeledData = path.join(project.root, 'labeled-data');
@@ -162,7 +153,7 @@ export async function checkLabels(project: Project, options: CheckLabelsOptions 
       for (let row = 0; row < table.images.length; row++) {
         if (options.signal?.aborted) throw new HerdError('CANCELLED', 'cancelled');
         const source = path.join(project.root, ...table.images[row].split('/'));
-        const image = await readImage(source, options.signal);
+        const image = await readImageFile(source, options.signal);
         drawLabels(image, table, row, style);
         const name = path.basename(source).replace(/\.png$/i, `_${by}.png`);
         writeFileAtomic(path.join(outFolder, name === path.basename(source) ? `${name}_${by}.png` : name), encodePng(image.data, image.width, image.height));

@@ -5,3 +5,4 @@ export { probeVideo, parseProbeOutput, type ProbeOptions } from './probe';
 export { decodeFrames, grabFrame, readFrameRange, type DecodeRunOptions } from './decode';
 export type { SeekMode } from './decode-plan';
 export { openEncoder, type EncoderRunOptions } from './encode';
+export { readImageFile } from './image-file';

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { formatAccuracyBench, runAccuracyBench } from '../../bench/accuracy';
 import { formatBench, runBench } from '../../bench/bench';
 import { formatDemo, runDemo } from '../../demo/demo';
 import type { SynthOptions } from '../../synth/options';
@@ -103,9 +104,26 @@ export const benchCommand: Command = {
     positionals: [],
     options: {
       frames: { type: 'number', value: 'F', description: 'frames of the 640×480 synthetic video', default: 600 },
+      accuracy: { type: 'string', value: 'DATA', description: 'instead: train herd_small for --minutes on DATA (synth, or a DeepLabCut project folder) and print the test error by epoch' },
+      minutes: { type: 'number', value: 'M', description: 'training budget of --accuracy', default: 20 },
+      'labeled-frames': { type: 'number', value: 'N', description: 'labeled frames of --accuracy synth', default: 150 },
+      'label-noise': { type: 'number', value: 'PX', description: 'Gaussian noise (σ, px) added to the labels of --accuracy synth', default: 1 },
     },
   },
   async run(args, context) {
+    const accuracy = stringOption(args, 'accuracy');
+    if (accuracy) {
+      const result = await runAccuracyBench({
+        dataset: accuracy,
+        minutes: numberOption(args, 'minutes') ?? 20,
+        labeledFrames: numberOption(args, 'labeled-frames'),
+        labelNoise: numberOption(args, 'label-noise') ?? 1,
+        progress: context.progress,
+        log: context.note,
+        signal: context.signal,
+      });
+      return { text: formatAccuracyBench(result), data: { ...result } };
+    }
     const result = await runBench({ frames: numberOption(args, 'frames'), progress: context.progress, signal: context.signal });
     return { text: formatBench(result), data: { ...result } };
   },

@@ -1,0 +1,267 @@
+/**
+ * Decoding of the bottom-up pose head: peak finding on part heatmaps (with locref refinement) and the
+ * unassembled detection error DeepLabCut logs during training (`rmse_detections`, dlc-spec §5e).
+ *
+ * Conventions shared with `train/targets.ts` and the model: maps are float32 HWC `[Ho, Wo, C]`, index
+ * `(i*Wo + j)*C + c`; pixel centres sit on integer coordinates, so output cell (i, j) of stride `s` is centred
+ * at `x = j*s + (s-1)/2`, `y = i*s + (s-1)/2`. Locref channels 2k / 2k+1 hold x / y offsets of part k in units
+ * of `locrefStd` pixels. Pure array code: no tfjs, so it runs anywhere and is cheap to test.
+ */
+
+/** DeepLabCut's `locref_stdev`: locref maps are regressed in these units to keep targets near unit scale. */
+export const DEFAULT_LOCREF_STD = 7.2801;
+
+/**
+ * Image coordinate of the centre of output cell `index` (row or column). With integer pixel centres the
+ * `s` pixels `index*s … index*s+s-1` covered by the cell average to `index*s + (s-1)/2`.
+ */
+export function cellCentre(index: number, stride: number): number {
+  return index * stride + (stride - 1) / 2;
+}
+
+/** Output grid of a `width`×`height` image at `stride` (partial border cells count, as the conv padding does). */
+export function gridShape(width: number, height: number, stride: number): { Ho: number; Wo: number } {
+  return { Ho: Math.ceil(height / stride), Wo: Math.ceil(width / stride) };
+}
+
+/** Logistic function, element-wise: heads emit logits, decoding wants probabilities. */
+export function sigmoid(values: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = 1 / (1 + Math.exp(-values[i]));
+  return out;
+}
+
+/** One detection of one body part: refined image position, score (probability) and its grid cell. */
+export interface Peak {
+  x: number;
+  y: number;
+  score: number;
+  row: number;
+  col: number;
+}
+
+/** How to turn a grid cell into an image position. */
+export interface RefineOptions {
+  stride: number;
+  /** `[Ho, Wo, 2K]` locref map; without it the peak is the cell centre. */
+  locref?: Float32Array;
+  locrefStd?: number;
+}
+
+export interface PeakOptions extends RefineOptions {
+  /** Half-width, in cells, of the square NMS window (DLC's nms_radius 5). */
+  nmsRadius?: number;
+  /** Minimum probability of a peak (DLC keeps maxima ≥ 0.01). */
+  threshold?: number;
+  /** Keep at most this many peaks per part, highest score first. */
+  maxPeaks?: number;
+}
+
+function makePeak(row: number, col: number, k: number, K: number, Wo: number, score: number, o: RefineOptions): Peak {
+  let x = cellCentre(col, o.stride);
+  let y = cellCentre(row, o.stride);
+  if (o.locref) {
+    const std = o.locrefStd ?? DEFAULT_LOCREF_STD;
+    const base = (row * Wo + col) * 2 * K + 2 * k;
+    x += o.locref[base] * std;
+    y += o.locref[base + 1] * std;
+  }
+  return { x, y, score, row, col };
+}
+
+/**
+ * Local maxima of each part's heatmap. A cell is a peak when it equals the maximum of the
+ * `(2r+1)²` window around it (DLC's max-pool NMS, so equal neighbours on a plateau both survive) and
+ * reaches `threshold`. The window maximum is computed separably (rows, then columns), O(Ho·Wo·r) per part.
+ */
+export function findPeaks(heatmap: Float32Array, Ho: number, Wo: number, K: number, options: PeakOptions): Peak[][] {
+  const r = options.nmsRadius ?? 5;
+  const threshold = options.threshold ?? 0.01;
+  const maxPeaks = options.maxPeaks ?? Infinity;
+  const rowMax = new Float32Array(Ho * Wo);
+  const winMax = new Float32Array(Ho * Wo);
+  const result: Peak[][] = [];
+  for (let k = 0; k < K; k++) {
+    for (let i = 0; i < Ho; i++) {
+      for (let j = 0; j < Wo; j++) {
+        let m = -Infinity;
+        const j1 = Math.min(Wo - 1, j + r);
+        for (let jj = Math.max(0, j - r); jj <= j1; jj++) m = Math.max(m, heatmap[(i * Wo + jj) * K + k]);
+        rowMax[i * Wo + j] = m;
+      }
+    }
+    for (let i = 0; i < Ho; i++) {
+      const i1 = Math.min(Ho - 1, i + r);
+      for (let j = 0; j < Wo; j++) {
+        let m = -Infinity;
+        for (let ii = Math.max(0, i - r); ii <= i1; ii++) m = Math.max(m, rowMax[ii * Wo + j]);
+        winMax[i * Wo + j] = m;
+      }
+    }
+    const peaks: Peak[] = [];
+    for (let i = 0; i < Ho; i++) {
+      for (let j = 0; j < Wo; j++) {
+        const v = heatmap[(i * Wo + j) * K + k];
+        if (v >= threshold && v === winMax[i * Wo + j]) peaks.push(makePeak(i, j, k, K, Wo, v, options));
+      }
+    }
+    peaks.sort((a, b) => b.score - a.score);
+    if (peaks.length > maxPeaks) peaks.length = maxPeaks;
+    result.push(peaks);
+  }
+  return result;
+}
+
+/**
+ * The single best cell of each part (single-animal and unique body parts), refined like `findPeaks`.
+ * `null` only when a part has no finite score. Ties keep the first cell in raster order.
+ */
+export function argmaxPerPart(heatmap: Float32Array, Ho: number, Wo: number, K: number, options: RefineOptions): (Peak | null)[] {
+  const result: (Peak | null)[] = [];
+  for (let k = 0; k < K; k++) {
+    let best = -1;
+    let bestScore = -Infinity;
+    for (let c = 0; c < Ho * Wo; c++) {
+      const v = heatmap[c * K + k];
+      if (v > bestScore) {
+        bestScore = v;
+        best = c;
+      }
+    }
+    result.push(best < 0 ? null : makePeak(Math.floor(best / Wo), best % Wo, k, K, Wo, bestScore, options));
+  }
+  return result;
+}
+
+/**
+ * Minimum-cost assignment for an n×m cost matrix with n ≤ m (Hungarian algorithm with potentials, O(n²m)).
+ * Returns, for each row, its column.
+ */
+function assignRows(cost: number[][], n: number, m: number): number[] {
+  const u = new Float64Array(n + 1);
+  const v = new Float64Array(m + 1);
+  const p = new Int32Array(m + 1); // p[j]: row (1-based) matched to column j, 0 = none
+  const way = new Int32Array(m + 1);
+  for (let i = 1; i <= n; i++) {
+    p[0] = i;
+    let j0 = 0;
+    const minv = new Float64Array(m + 1).fill(Infinity);
+    const used = new Uint8Array(m + 1);
+    do {
+      used[j0] = 1;
+      const i0 = p[j0];
+      let delta = Infinity;
+      let j1 = 0;
+      for (let j = 1; j <= m; j++) {
+        if (used[j]) continue;
+        const cur = cost[i0 - 1][j - 1] - u[i0] - v[j];
+        if (cur < minv[j]) {
+          minv[j] = cur;
+          way[j] = j0;
+        }
+        if (minv[j] < delta) {
+          delta = minv[j];
+          j1 = j;
+        }
+      }
+      for (let j = 0; j <= m; j++) {
+        if (used[j]) {
+          u[p[j]] += delta;
+          v[j] -= delta;
+        } else {
+          minv[j] -= delta;
+        }
+      }
+      j0 = j1;
+    } while (p[j0] !== 0);
+    do {
+      const j1 = way[j0];
+      p[j0] = p[j1];
+      j0 = j1;
+    } while (j0 !== 0);
+  }
+  const rowToCol = new Array<number>(n).fill(-1);
+  for (let j = 1; j <= m; j++) if (p[j] > 0) rowToCol[p[j] - 1] = j - 1;
+  return rowToCol;
+}
+
+export interface DetectionErrors {
+  /** Mean Euclidean distance (px) over matched GT keypoints; NaN when nothing matched. */
+  meanError: number;
+  /** Same, over matches whose detection score ≥ pcutoff; NaN when none. */
+  meanErrorPcutoff: number;
+  matched: number;
+  /** Matches whose detection score ≥ pcutoff (the count behind `meanErrorPcutoff`). */
+  matchedPcutoff: number;
+  /** Labeled GT keypoints left without a detection. */
+  missed: number;
+  /** Detections left without a GT keypoint. */
+  falsePositives: number;
+}
+
+/**
+ * DeepLabCut's unassembled training metric (`rmse_detections`; a mean distance, not a root-mean-square).
+ * Per body part, labeled GT points of all animals are matched to that part's peaks by an optimal assignment
+ * minimising total distance; pairs at `maxDistance` or farther are not allowed to match. Disallowed pairs get
+ * a cost larger than any sum of allowed ones, so the assignment first maximises the number of valid matches.
+ */
+export function detectionErrors(
+  gtKeypoints: Float32Array,
+  animals: number,
+  bodyparts: number,
+  peaksPerPart: readonly (readonly Peak[])[],
+  pcutoff: number,
+  options: { maxDistance?: number } = {},
+): DetectionErrors {
+  const maxDistance = options.maxDistance ?? Infinity;
+  let sum = 0;
+  let sumCut = 0;
+  let matched = 0;
+  let matchedCut = 0;
+  let labeled = 0;
+  let detections = 0;
+  for (let k = 0; k < bodyparts; k++) {
+    const gt: [number, number][] = [];
+    for (let a = 0; a < animals; a++) {
+      const x = gtKeypoints[(a * bodyparts + k) * 2];
+      const y = gtKeypoints[(a * bodyparts + k) * 2 + 1];
+      if (!Number.isNaN(x) && !Number.isNaN(y)) gt.push([x, y]);
+    }
+    const peaks = peaksPerPart[k] ?? [];
+    labeled += gt.length;
+    detections += peaks.length;
+    if (gt.length === 0 || peaks.length === 0) continue;
+    const dist = gt.map(([x, y]) => peaks.map((p) => Math.hypot(p.x - x, p.y - y)));
+    let maxAllowed = 0;
+    for (const row of dist) for (const d of row) if (d < maxDistance) maxAllowed = Math.max(maxAllowed, d);
+    const big = (maxAllowed + 1) * (Math.min(gt.length, peaks.length) + 1);
+    const cost = dist.map((row) => row.map((d) => (d < maxDistance ? d : big)));
+    // The Hungarian routine needs rows ≤ columns: assign the smaller side.
+    const gtRows = gt.length <= peaks.length;
+    const pairs: [number, number][] = []; // [gt index, peak index]
+    if (gtRows) {
+      assignRows(cost, gt.length, peaks.length).forEach((c, r) => pairs.push([r, c]));
+    } else {
+      const t = peaks.map((_, c) => gt.map((_, r) => cost[r][c]));
+      assignRows(t, peaks.length, gt.length).forEach((r, c) => pairs.push([r, c]));
+    }
+    for (const [g, p] of pairs) {
+      const d = dist[g][p];
+      if (!(d < maxDistance)) continue;
+      matched++;
+      sum += d;
+      if (peaks[p].score >= pcutoff) {
+        matchedCut++;
+        sumCut += d;
+      }
+    }
+  }
+  return {
+    meanError: matched > 0 ? sum / matched : NaN,
+    meanErrorPcutoff: matchedCut > 0 ? sumCut / matchedCut : NaN,
+    matched,
+    matchedPcutoff: matchedCut,
+    missed: labeled - matched,
+    falsePositives: detections - matched,
+  };
+}
