@@ -10,6 +10,7 @@ import { Random } from '../common/random';
 import { silentProgress, type ProgressReporter } from '../common/progress';
 import { createTrainingDataset, loadShuffle } from '../dataset';
 import { readLabels, saveLabels } from '../labels';
+import { editConfig } from '../project/edit';
 import { createSynthProject } from '../synth/project';
 import { trainNetwork, type TrainResult } from '../train/trainer';
 
@@ -56,6 +57,7 @@ export async function runAccuracyBench(options: AccuracyBenchOptions): Promise<A
     const copy = path.join(folder, path.basename(path.resolve(options.dataset)));
     fs.cpSync(path.resolve(options.dataset), copy, { recursive: true });
     configPath = path.join(copy, 'config.yaml');
+    adoptLabeledFolders(configPath);
   }
   await createTrainingDataset(configPath, { netType: 'herd_small', trainingsetindex: 0, seed: options.seed ?? 42 });
   const shuffle = await loadShuffle(configPath, 1, 0);
@@ -89,6 +91,20 @@ export async function runAccuracyBench(options: AccuracyBenchOptions): Promise<A
     train,
     curve: readCurve(train.learningStats),
   };
+}
+
+/**
+ * Points `video_sets` at the project's labeled-data folders, as DeepLabCut's `load_demo_data` does for its
+ * examples (openfield ships with a placeholder there), and `project_path` at the copy.
+ */
+function adoptLabeledFolders(configPath: string): void {
+  const root = path.dirname(configPath);
+  const folders = fs.readdirSync(path.join(root, 'labeled-data')).filter((name) => !name.endsWith('_labeled'));
+  const videoSets = Object.fromEntries(folders.map((stem) => [path.join(root, 'videos', `${stem}.mp4`), { crop: '0, 640, 0, 480' }]));
+  editConfig(configPath, [
+    { key: ['video_sets'], value: videoSets },
+    { key: ['project_path'], value: root },
+  ]);
 }
 
 async function addLabelNoise(labelsH5: string, sigma: number, seed: number): Promise<void> {
