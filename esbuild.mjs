@@ -9,8 +9,9 @@ const shared = {
   target: 'node20',
   format: 'cjs',
   logLevel: 'warning',
-  // ffmpeg packages locate their binary next to their own files, so they stay in node_modules.
-  external: ['@ffmpeg-installer/ffmpeg', 'ffmpeg-static', 'vscode'],
+  // ffmpeg packages locate their binary next to their own files, and ONNX Runtime is a native addon: they stay
+  // in node_modules.
+  external: ['@ffmpeg-installer/ffmpeg', 'ffmpeg-static', 'onnxruntime-node', 'vscode'],
   // ESM dependencies (h5wasm's Node build) read import.meta.url, which a CommonJS bundle lacks.
   define: { 'import.meta.url': '__herdImportMetaUrl' },
   banner: { js: "const __herdImportMetaUrl = require('url').pathToFileURL(__filename).href;" },
@@ -19,6 +20,8 @@ const shared = {
 const entries = [
   { in: 'src-core/cli/main.ts', out: 'dist/herd.js' },
   { in: 'src-core/index.ts', out: 'dist/index.js' },
+  // The training step's helper thread (worker_threads loads it by file name, next to herd.js).
+  { in: 'src-core/train/gradient-worker.ts', out: 'dist/train-worker.js' },
   { in: 'src-server/server.ts', out: 'dist/server.js' },
   { in: 'src-extension/extension.ts', out: 'dist/extension.js' },
 ].filter((entry) => existsSync(entry.in));

@@ -297,7 +297,7 @@ async function modelNodes(summary: ProjectSummary, fs: ProjectFs): Promise<TreeN
         const { fraction, shuffle } = parseTrainsetShuffle(model.name);
         const train = path.join(folder, 'train');
         const snapshots = (await listSorted(fs, train))
-          .filter((file) => !file.isDirectory && /^snapshot-.*\.(pt|index|onnx)$/.test(file.name))
+          .filter((file) => !file.isDirectory && /^(snapshot-.*\.(pt|index|onnx|safetensors)|model\.onnx)$/.test(file.name))
           .map<TreeNode>((file) => ({ kind: 'snapshot', id: `snapshot:${train}/${file.name}`, label: file.name, path: path.join(train, file.name), shuffle }));
         children.push({
           kind: 'model',

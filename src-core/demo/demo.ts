@@ -10,6 +10,7 @@ import { editConfig } from '../project/edit';
 import { loadProject } from '../project/load';
 import { projectVideos } from '../project/videos';
 import { createSynthProject } from '../synth/project';
+import { trainNetwork } from '../train/trainer';
 import { probeVideo } from '../video';
 
 /** A file the demo leaves in its folder, so a rerun knows the folder is its own to replace. */
@@ -19,6 +20,8 @@ export interface DemoOptions {
   directory: string;
   frames?: number;
   labeledFrames?: number;
+  /** Epochs of the demo's training run (default 10: seconds, to show the stage, not a usable model). */
+  trainEpochs?: number;
   progress?: ProgressReporter;
   signal?: AbortSignal;
 }
@@ -115,6 +118,19 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       ...(shuffle.inferenceConfigPath ? { 'inference_cfg.yaml': shuffle.inferenceConfigPath } : {}),
     },
   });
+
+  const trained = await trainNetwork(synth.configPath, { epochs: options.trainEpochs ?? 10, evalInterval: 5, saveEpochs: 5, progress, signal: options.signal });
+  if (trained.interrupted) throw new HerdError('CANCELLED', 'training interrupted');
+  const error = trained.metrics ? `; test error ${trained.metrics.rmse.toFixed(1)} px (a real model trains for far longer: herd bench --accuracy)` : '';
+  steps.push({
+    stage: 'train',
+    summary: `herd_small, ${trained.epochsDone} epochs, ${trained.backend.replace('backend: ', '')}, ${trained.imagesPerSecond.toFixed(1)} img/s, final loss ${trained.finalLoss.toFixed(4)}${error}`,
+    outputs: {
+      ...(trained.best ? { 'best snapshot': trained.best } : {}),
+      ...(trained.onnx ? { 'ONNX model': trained.onnx } : {}),
+      'learning stats': trained.learningStats,
+    },
+  });
   return { directory, configPath: synth.configPath, steps };
 }
 
@@ -157,6 +173,6 @@ export function formatDemo(result: DemoResult): string {
     lines.push('', `${i + 1}. ${step.stage}: ${step.summary}`);
     for (const [name, file] of Object.entries(step.outputs)) lines.push(`   ${name}: ${shortPath(file)}`);
   }
-  lines.push('', 'Stages still to come: train, evaluate, analyze, tracking, stitching, filtering, plots, labeled videos.');
+  lines.push('', 'Stages still to come: evaluate, analyze, tracking, stitching, filtering, plots, labeled videos.');
   return lines.join('\n');
 }

@@ -97,7 +97,9 @@ function herdSmall(heads: HeadSizes): ModelGraph {
 
 /**
  * ResNet-50 (v1, Keras applications layer names, so Keras' ImageNet weights load by name) with DeepLabCut's
- * output stride 16 (stage 5 dilated instead of strided), upsampled ×2 to stride 8 for the heads.
+ * output stride 16: stage 5 keeps stride 1. DeepLabCut also dilates stage 5; tfjs has no gradient for dilated
+ * convolutions (on any backend), so Herd's does not — the weights are the same shapes either way. Upsampled ×2
+ * to stride 8 for the heads.
  */
 function resnet50(heads: HeadSizes): ModelGraph {
   const epsilon = KERAS_BN_EPSILON;
@@ -115,7 +117,6 @@ function resnet50(heads: HeadSizes): ModelGraph {
     [5, 3, 512, 1],
   ];
   for (const [stage, blocks, filters, firstStride] of stages) {
-    const dilation = stage === 5 ? 2 : 1;
     for (let b = 1; b <= blocks; b++) {
       const name = `conv${stage}_block${b}`;
       const stride = b === 1 ? firstStride : 1;
@@ -127,7 +128,7 @@ function resnet50(heads: HeadSizes): ModelGraph {
       }
       nodes.push(
         conv(`${name}_1_conv`, previous, channels, filters, { ...options, kernel: 1, stride, bn: `${name}_1_bn` }),
-        conv(`${name}_2_conv`, `${name}_1_conv`, filters, filters, { ...options, kernel: 3, dilation, bn: `${name}_2_bn` }),
+        conv(`${name}_2_conv`, `${name}_1_conv`, filters, filters, { ...options, kernel: 3, bn: `${name}_2_bn` }),
         conv(`${name}_3_conv`, `${name}_2_conv`, filters, 4 * filters, { ...options, kernel: 1, bn: `${name}_3_bn`, activation: 'linear' }),
         { op: 'add', name: `${name}_out`, inputs: [shortcut, `${name}_3_conv`], activation: 'relu' },
       );

@@ -66,6 +66,16 @@ export function readParameterValues(model: TfModel): Map<string, Float32Array> {
   return values;
 }
 
+/** Sets the trainable variables from values in `model.trainable` order (copies them). */
+export function setTrainable(model: TfModel, values: readonly Float32Array[]): void {
+  model.trainable.forEach((variable, i) => tf.tidy(() => variable.assign(tf.tensor(values[i]!, variable.shape))));
+}
+
+/** The trainable variables' values in `model.trainable` order (copies). */
+export function readTrainable(model: TfModel): Float32Array[] {
+  return model.trainable.map((variable) => new Float32Array(variable.dataSync()));
+}
+
 export function disposeTfModel(model: TfModel): void {
   for (const v of model.params.values()) v.dispose();
 }

@@ -4,6 +4,7 @@
  * final model live here; the network, its targets, loss and data come from the modules beside it.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { writeFileAtomic } from '../common/atomic';
@@ -22,6 +23,7 @@ import { loadSamples, makeBatch, type LabeledSample } from './data';
 import { selectBackend, type BackendChoice, type BackendKind } from './engine/backend';
 import { evaluateDetections, type DetectionMetrics } from './evaluate-detections';
 import { poseLoss, targetTensors } from './loss';
+import { ParallelSteps } from './parallel';
 import { learningRateAt, readTrainSettings, type TrainOverrides, type TrainSettings } from './settings';
 
 export interface TrainOptions extends TrainOverrides {
@@ -29,6 +31,11 @@ export interface TrainOptions extends TrainOverrides {
   trainingsetindex?: number;
   /** ImageNet weights for the backbone: a Keras HDF5 file or its URL. */
   pretrained?: string;
+  /**
+   * Threads sharing each step on the WebAssembly backend (default: the machine's cores, at most 4); native
+   * TensorFlow backends use their own threads and ignore it.
+   */
+  threads?: number;
   /** Stop after the first epoch that ends past this many seconds of training (benchmarks use it). */
   timeLimitSeconds?: number;
   /** Write `model.onnx` at the end (default true). */
@@ -148,6 +155,9 @@ export async function trainNetwork(configPath: string, options: TrainOptions = {
     });
   };
 
+  const threads = backend.kind === 'wasm' ? Math.max(1, Math.min(options.threads ?? Math.min(4, os.availableParallelism()), settings.batchSize)) : 1;
+  const pool = threads > 1 ? await ParallelSteps.start(model, threads) : undefined;
+  if (pool) log(`training steps shared by ${pool.threads} threads (one WebAssembly backend each)`);
   try {
     let finalEpoch = settings.epochs;
     while (epoch < finalEpoch) {
@@ -164,7 +174,8 @@ export async function trainNetwork(configPath: string, options: TrainOptions = {
         }
         const indices = order.slice(first, first + settings.batchSize);
         const batch = makeBatch(trainSamples, indices, setup, { augmenter, epoch, inputMultiple: graph.inputMultiple, normalizeImages });
-        const losses = trainStep(model, optimizer, batch);
+        const losses = pool ? await pool.step(model, optimizer, batch) : trainStep(model, optimizer, batch);
+        if (!Number.isFinite(losses.total!)) throw new HerdError('TRAINING_DIVERGED', `the loss became ${losses.total} (learning rate too high?); earlier snapshots are intact`);
         step += 1;
         stepsDone += 1;
         counted += 1;
@@ -215,6 +226,7 @@ export async function trainNetwork(configPath: string, options: TrainOptions = {
     }
   } finally {
     progress.finish(task);
+    await pool?.close();
   }
 
   const result: TrainResult = {
@@ -310,7 +322,6 @@ function trainStep(model: TfModel, optimizer: tf.AdamOptimizer, batch: ReturnTyp
     values[name] = value.dataSync()[0]!;
     value.dispose();
   }
-  if (!Number.isFinite(values.total!)) throw new HerdError('TRAINING_DIVERGED', `the loss became ${values.total} (learning rate too high?); the last snapshot is intact`);
   return values;
 }
 

@@ -57,7 +57,10 @@ async function videoProblems(config: Record<string, unknown>, configFile: string
   return (await Promise.all(checks)).flat();
 }
 
-/** Snapshots saved for the current iteration, per shuffle folder (`snapshot-*.pt` or `snapshot-detector-*.pt`). */
+/**
+ * Snapshots saved for the current iteration, per shuffle folder: DeepLabCut's `snapshot-*.pt` (or
+ * `snapshot-detector-*.pt`) and Herd's `snapshot-*.safetensors`.
+ */
 function snapshotCounts(root: string, iteration: number, detector: boolean): number[] {
   const folder = path.join(root, 'dlc-models-pytorch', `iteration-${iteration}`);
   let shuffles: string[];
@@ -74,7 +77,7 @@ function snapshotCounts(root: string, iteration: number, detector: boolean): num
     } catch {
       continue;
     }
-    const count = files.filter((file) => file.endsWith('.pt') && file.startsWith('snapshot-') && file.startsWith('snapshot-detector-') === detector).length;
+    const count = files.filter((file) => /\.(pt|safetensors)$/.test(file) && file.startsWith('snapshot-') && file.startsWith('snapshot-detector-') === detector).length;
     if (count > 0) counts.push(count);
   }
   return counts;

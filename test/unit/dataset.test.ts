@@ -166,10 +166,11 @@ test('synthetic multi-animal project: merged labels, split file, metadata.yaml a
   assert.equal(bodypart.predictor.num_multibodyparts, 4);
   assert.deepEqual(bodypart.predictor.graph, defaultPafGraph(4));
   assert.deepEqual(bodypart.predictor.edges_to_keep, [0, 1, 2, 3, 4, 5]);
-  assert.deepEqual(bodypart.paf_config.channels, [128, 12]);
-  assert.deepEqual(bodypart.locref_config.channels, [128, 8]);
+  assert.deepEqual(bodypart.paf_config.channels, [96, 12]);
+  assert.deepEqual(bodypart.locref_config.channels, [96, 8]);
   assert.equal(pytorch.model.heads.unique_bodypart.target_generator.num_heatmaps, 1);
-  assert.deepEqual(pytorch.data.train.crop_sampling, { width: 448, height: 448, max_shift: 0.1, method: 'hybrid' });
+  // herd_small's CPU-sized crops (DeepLabCut's networks keep 448×448).
+  assert.deepEqual(pytorch.data.train.crop_sampling, { width: 192, height: 192, max_shift: 0.1, method: 'hybrid' });
   assert.deepEqual(pytorch.metadata, {
     project_path: root,
     pose_config_path: shuffle.pytorchConfigPath,

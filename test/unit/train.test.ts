@@ -16,11 +16,13 @@ import { createTrainingDataset, loadShuffle } from '../../src-core/dataset';
 import { buildModelGraph } from '../../src-core/model/architectures';
 import { channelsOf, parameterSpecs, type ModelGraph } from '../../src-core/model/graph';
 import { decodeSnapshot, encodeSnapshot, readSnapshot } from '../../src-core/model/snapshot';
-import { createTfModel, disposeTfModel, readParameterValues, runTfModel, tfModelFromValues } from '../../src-core/model/tfjs-model';
+import { createTfModel, disposeTfModel, readParameterValues, readTrainable, runTfModel, tfModelFromValues } from '../../src-core/model/tfjs-model';
 import { createSynthProject } from '../../src-core/synth/project';
 import { loadSamples, makeBatch } from '../../src-core/train/data';
 import { selectBackend } from '../../src-core/train/engine/backend';
 import { evaluateDetections } from '../../src-core/train/evaluate-detections';
+import { lossAndGradients, sliceBatch } from '../../src-core/train/gradients';
+import { ParallelSteps } from '../../src-core/train/parallel';
 import { learningRateAt, readTrainSettings } from '../../src-core/train/settings';
 import { backendsForDevice, trainNetwork } from '../../src-core/train/trainer';
 import { temporaryFolder } from '../helpers/workspace';
@@ -76,6 +78,23 @@ describe('model graph', () => {
   });
 });
 
+describe('resnet_50', () => {
+  it('takes a training step on the CPU path (every kernel has a gradient) and keeps output stride 8', () => {
+    const graph = buildModelGraph('resnet_50', { bodyparts: 2, edges: 1, uniqueBodyparts: 0, identities: 0 });
+    const model = createTfModel(graph, 2);
+    const before = model.params.get('conv1_conv/kernel')!.dataSync().slice(0, 8);
+    const x = tf.randomNormal([1, 32, 32, 3]) as tf.Tensor4D;
+    const optimizer = tf.train.sgd(0.01);
+    const cost = optimizer.minimize(() => tf.mean(runTfModel(model, x, true).heatmap!) as tf.Scalar, true, model.trainable)!;
+    assert.ok(Number.isFinite(cost.dataSync()[0]));
+    const after = model.params.get('conv1_conv/kernel')!.dataSync().slice(0, 8);
+    assert.notDeepEqual(after, before);
+    assert.deepEqual(tf.tidy(() => runTfModel(model, x, false).heatmap!.shape), [1, 4, 4, 2]);
+    tf.dispose([x, cost]);
+    disposeTfModel(model);
+  });
+});
+
 describe('snapshots', () => {
   it('round-trip parameters, optimizer tensors and metadata exactly (safetensors layout)', () => {
     const graph = buildModelGraph('herd_small', { bodyparts: 2, edges: 1, uniqueBodyparts: 0, identities: 0 });
@@ -111,6 +130,37 @@ describe('settings', () => {
     assert.throws(() => backendsForDevice('tpu'), /device must be/);
     await assert.rejects(trainNetwork(project(), { device: 'cuda:0', epochs: 1 }), (e: unknown) => e instanceof HerdError && e.code === 'DEVICE_UNAVAILABLE');
     await selectBackend({ prefer: ['wasm'] });
+  });
+});
+
+describe('parallel steps', () => {
+  it('a step shared with a helper thread applies the size-weighted mean of the slices\' gradients', async () => {
+    const config = project();
+    const shuffle = await loadShuffle(config, 1);
+    const settings = readTrainSettings(shuffle);
+    const samples = await loadSamples(shuffle, shuffle.trainIndices.slice(0, 3), settings.targets);
+    const graph = buildModelGraph('herd_small', { bodyparts: 4, edges: settings.targets.edges.length, uniqueBodyparts: 1, identities: 0 });
+    const batch = makeBatch(samples, [0, 1, 2], settings.targets, { inputMultiple: 16, normalizeImages: true });
+    const shared = createTfModel(graph, 9);
+    const local = createTfModel(graph, 9);
+    const pool = await ParallelSteps.start(shared, 2);
+    try {
+      const sharedLosses = await pool.step(shared, tf.train.sgd(0.1), batch);
+      // The same by hand in this thread: slices [0, 2) and [2, 3) (rounded halves), weighted 2/3 and 1/3.
+      const first = lossAndGradients(local, sliceBatch(batch, 0, 2));
+      const second = lossAndGradients(local, sliceBatch(batch, 2, 3));
+      assert.ok(Math.abs(sharedLosses.total! - (2 * first.losses.total! + second.losses.total!) / 3) < 1e-6);
+      const expected = local.trainable.map((variable, i) =>
+        variable.dataSync().map((v, k) => v - 0.1 * ((2 * first.gradients[i]![k]! + second.gradients[i]![k]!) / 3)),
+      );
+      let worst = 0;
+      readTrainable(shared).forEach((values, i) => values.forEach((v, k) => (worst = Math.max(worst, Math.abs(v - expected[i]![k]!)))));
+      assert.ok(worst < 1e-6, `largest difference ${worst}`);
+    } finally {
+      await pool.close();
+      disposeTfModel(shared);
+      disposeTfModel(local);
+    }
   });
 });
 

@@ -84,12 +84,14 @@ export const demoCommand: Command = {
     options: {
       dir: { type: 'string', value: 'DIR', description: 'folder for the demo (replaced on each run)', default: 'herd-demo' },
       frames: { type: 'number', value: 'F', description: 'length of the synthetic video', default: 300 },
+      epochs: { type: 'number', value: 'N', description: 'epochs of the demo training run', default: 10 },
     },
   },
   async run(args, context) {
     const result = await runDemo({
       directory: stringOption(args, 'dir') ?? 'herd-demo',
       frames: numberOption(args, 'frames'),
+      trainEpochs: numberOption(args, 'epochs'),
       progress: context.progress,
       signal: context.signal,
     });

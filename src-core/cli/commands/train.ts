@@ -26,6 +26,7 @@ export const trainCommand: Command = {
       'eval-interval': { type: 'number', value: 'N', description: 'measure the test error every N epochs (default: runner.eval_interval)' },
       resume: { type: 'string', value: 'SNAPSHOT', description: 'continue from this snapshot (as resume_training_from in pytorch_config.yaml)' },
       pretrained: { type: 'string', value: 'FILE|URL', description: 'ImageNet backbone weights, a Keras HDF5 file (resnet_50: resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5)' },
+      threads: { type: 'number', value: 'N', description: 'threads sharing each step on the WebAssembly backend (default: the cores, at most 4)' },
       'no-export': { type: 'boolean', description: 'do not write model.onnx at the end' },
     },
     details: [
@@ -51,6 +52,7 @@ export const trainCommand: Command = {
       evalInterval: numberOption(args, 'eval-interval'),
       resumeFrom: stringOption(args, 'resume') && path.resolve(stringOption(args, 'resume')!),
       pretrained: stringOption(args, 'pretrained'),
+      threads: numberOption(args, 'threads'),
       exportOnnx: args.options['no-export'] !== true,
       progress: context.progress,
       log: context.note,

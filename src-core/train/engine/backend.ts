@@ -163,7 +163,7 @@ function done(kind: BackendKind, tfBackend: string, registeredKernels: string[],
   const label: Record<BackendKind, string> = {
     'tfjs-node-gpu': 'GPU (CUDA, @tensorflow/tfjs-node-gpu)',
     'tfjs-node': 'CPU (TensorFlow native, @tensorflow/tfjs-node)',
-    wasm: 'CPU (WebAssembly/XNNPACK, single-threaded, Herd gradient kernels)',
+    wasm: 'CPU (WebAssembly/XNNPACK with Herd gradient kernels)',
     cpu: 'CPU (pure JavaScript; very slow for training)',
   };
   return { kind, tfBackend, registeredKernels, skipped, description: `backend: ${label[kind]}` };
