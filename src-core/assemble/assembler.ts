@@ -7,10 +7,12 @@
  * (complete connected components, then growth from the best links, then fusion of fragments); removal of
  * assemblies with too few links; pose NMS; the `maxIndividuals` largest.
  *
- * Left out on purpose: calibration on the training poses (the KDE of pairwise distances, link probabilities and
- * the Mahalanobis "safe edge" checks and fusion), the temporal prior (`window_size`, KD-trees of earlier frames'
- * links), `force_fusion`, `add_discarded` and `nan_policy`. Without calibration those branches of DLC are never
- * taken, so what remains is DLC's default path.
+ * Left out on purpose: calibration on the training poses (the KDE of pairwise distances, link probabilities,
+ * Mahalanobis "safe edge" checks, Mahalanobis-guided fusion and NMS scores), the temporal prior (`window_size`,
+ * KD-trees of earlier frames' links) and the non-default `force_fusion`, `add_discarded` and `nan_policy`. With
+ * DLC's defaults none of them runs, so this is DLC's default path. Small deliberate differences: a link never
+ * adds one of its joints when the other would duplicate a part; a fusing link counts in the merged assembly;
+ * the special cases are capped at `maxIndividuals` too; `identityOnly` without identity throws.
  */
 import { HerdError } from '../common/errors';
 import type { Peak } from '../model/decode';
@@ -21,7 +23,7 @@ export interface AssemblyInput {
   peaksPerPart: readonly (readonly Peak[])[];
   /** Peaks of each unique body part (one per image, never part of an animal). */
   uniquePeaksPerPart?: readonly (readonly Peak[])[];
-  /** Identity head: per part, per peak, one probability per individual. */
+  /** Identity head: per part, per peak, one probability per individual (its argmax fills the identity column). */
   identity?: readonly (readonly Float32Array[])[];
   /** Per graph edge, from `edgeAffinities` (may be empty when no links are needed). */
   costs: readonly EdgeCosts[];
@@ -40,7 +42,8 @@ export interface AssembleOptions {
   maxOverlap?: number;
   /** Greedy link extraction instead of the optimal assignment (DLC false). */
   greedy?: boolean;
-  /** Group detections by their predicted identity instead of by PAFs (DLC false; needs `identity`). */
+  /** Group detections by their predicted identity instead of by PAFs (DLC false). Needs `identity`: without it
+   *  this throws, where DLC warns and ignores the flag. */
   identityOnly?: boolean;
   /** Indices into `graph` of the edges to use (DLC's paf_inds / edges_to_keep); all by default. */
   edges?: readonly number[];
@@ -448,7 +451,9 @@ function grow(g: Group, lookup: Lookup, assembled: Set<number>, K: number): void
 /**
  * DLC's default fusion of superfluous assemblies: every link that no assembly used and that joins two
  * incomplete assemblies without a common part merges them. Unlike DLC, the bridging link is counted in the
- * merged assembly (DLC rebuilds it from the two link lists and loses it).
+ * merged assembly (DLC rebuilds it from the two link lists and loses it). Without calibration this hardly ever
+ * fires: growth already takes every free joint next to an assembly unless the assembly has that part, and then
+ * the two fragments share a part and may not merge.
  */
 function fuseFragments(groups: Group[], links: Link[], K: number): Group[] {
   const owner = new Map<number, Group>();

@@ -302,8 +302,8 @@ async function initialModel(graph: ModelGraph, settings: TrainSettings, shuffle:
   return { model, epoch: 0, step: 0 };
 }
 
-/** One optimisation step; returns the loss values. */
-function trainStep(model: TfModel, optimizer: tf.AdamOptimizer, batch: ReturnType<typeof makeBatch>): Record<string, number> {
+/** One optimisation step in this thread; returns the loss values. */
+export function trainStep(model: TfModel, optimizer: tf.AdamOptimizer, batch: ReturnType<typeof makeBatch>): Record<string, number> {
   const kept: Record<string, tf.Scalar> = {};
   const cost = optimizer.minimize(
     () => {

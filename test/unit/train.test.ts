@@ -5,7 +5,7 @@
  * (see `herd bench --accuracy` and bench-step.ts).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -17,6 +17,7 @@ import { buildModelGraph } from '../../src-core/model/architectures';
 import { channelsOf, parameterSpecs, type ModelGraph } from '../../src-core/model/graph';
 import { decodeSnapshot, encodeSnapshot, readSnapshot } from '../../src-core/model/snapshot';
 import { createTfModel, disposeTfModel, readParameterValues, readTrainable, runTfModel, tfModelFromValues } from '../../src-core/model/tfjs-model';
+import { editConfig } from '../../src-core/project/edit';
 import { createSynthProject } from '../../src-core/synth/project';
 import { loadSamples, makeBatch } from '../../src-core/train/data';
 import { selectBackend } from '../../src-core/train/engine/backend';
@@ -247,6 +248,17 @@ describe('training', () => {
     assert.ok(lines.some((l) => /optimizer state restored/.test(l)));
     assert.equal(resumed.epochsDone, 3);
     assert.equal(readSnapshot(path.join(folder, 'snapshot-003.safetensors')).metadata.epoch, '3');
+
+    // herd export-model writes any snapshot as ONNX, with the snapshot's description as metadata.
+    const onnxFile = path.join(folder, 'interrupted.onnx');
+    const cli = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src-core/cli/main.ts'), 'export-model', path.join(folder, saved!), '--output', onnxFile], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(cli.status, 0, cli.stderr);
+    const session = await ort.InferenceSession.create(onnxFile);
+    assert.deepEqual([...session.inputNames], ['image']);
+    assert.deepEqual([...session.outputNames].sort(), ['heatmap', 'locref', 'paf', 'unique_heatmap', 'unique_locref']);
+    const missing = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src-core/cli/main.ts'), 'export-model', path.join(folder, 'nope.safetensors')], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /nope\.safetensors: snapshot file not found/);
   });
 
   it('a killed run leaves every snapshot it finished loadable', { timeout: 180_000 }, async () => {
@@ -273,6 +285,19 @@ describe('training', () => {
       const loaded = readSnapshot(path.join(folder, name));
       assert.equal(loaded.graph.netType, 'herd_small');
     }
+  });
+
+  it('trains an identity head when the project has identity: true', async () => {
+    const config = project();
+    editConfig(config, [{ key: ['identity'], value: true }]);
+    await createTrainingDataset(config, { netType: 'herd_small', cropSize: [128, 128], shuffles: [3], trainingsetindex: 0 });
+    const result = await trainNetwork(config, { shuffle: 3, epochs: 1, batchSize: 4, evalInterval: 100, exportOnnx: false });
+    const snapshot = readSnapshot(result.snapshots.find((f) => f.endsWith('snapshot-001.safetensors'))!);
+    assert.ok(snapshot.graph.outputs.identity);
+    assert.deepEqual(parameterSpecs(snapshot.graph).find((s) => s.name === `${snapshot.graph.outputs.identity}/kernel`)!.shape.slice(-1), [2]);
+    const stats = fs.readFileSync(result.learningStats, 'utf8').trim().split('\n');
+    const identityLoss = Number(stats[1]!.split(',')[stats[0]!.split(',').indexOf('losses/train.identity')]);
+    assert.ok(identityLoss > 0 && Number.isFinite(identityLoss));
   });
 
   it('explains a shuffle whose net type Herd cannot train', async () => {

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { formatAccuracyBench, runAccuracyBench } from '../../bench/accuracy';
 import { formatBench, runBench } from '../../bench/bench';
+import { formatTrainingBench, runTrainingBench } from '../../bench/training';
 import { formatDemo, runDemo } from '../../demo/demo';
 import type { SynthOptions } from '../../synth/options';
 import { createSynthProject } from '../../synth/project';
@@ -106,6 +107,8 @@ export const benchCommand: Command = {
     positionals: [],
     options: {
       frames: { type: 'number', value: 'F', description: 'frames of the 640×480 synthetic video', default: 600 },
+      training: { type: 'boolean', description: 'instead: training img/s of herd_small per available backend and thread count' },
+      cpu: { type: 'boolean', description: 'with --training: also time one step of the pure-JavaScript cpu backend (minutes)' },
       accuracy: { type: 'string', value: 'DATA', description: 'instead: train herd_small for --minutes on DATA (synth, or a DeepLabCut project folder) and print the test error by epoch' },
       minutes: { type: 'number', value: 'M', description: 'training budget of --accuracy', default: 20 },
       'labeled-frames': { type: 'number', value: 'N', description: 'labeled frames of --accuracy synth', default: 150 },
@@ -113,6 +116,10 @@ export const benchCommand: Command = {
     },
   },
   async run(args, context) {
+    if (args.options.training === true) {
+      const rows = await runTrainingBench({ includeCpu: args.options.cpu === true, log: context.note });
+      return { text: formatTrainingBench(rows), data: { rows } };
+    }
     const accuracy = stringOption(args, 'accuracy');
     if (accuracy) {
       const result = await runAccuracyBench({
