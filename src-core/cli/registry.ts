@@ -1,4 +1,5 @@
 import type { Command } from './command';
+import { analyzeCommand } from './commands/analyze';
 import { convertToMultiAnimalCommand, mergeDatasetsCommand, syncLabelsCommand } from './commands/conversions';
 import { createTrainingDatasetCommand, createTrainingModelComparisonCommand } from './commands/dataset';
 import { extractFramesCommand } from './commands/frames';
@@ -26,6 +27,7 @@ export const COMMANDS = new Map<string, Command>(
     createTrainingModelComparisonCommand,
     trainCommand,
     exportModelCommand,
+    analyzeCommand,
     synthCommand,
     demoCommand,
     benchCommand,
@@ -35,7 +37,6 @@ export const COMMANDS = new Map<string, Command>(
 /** DeepLabCut's other steps, each waiting for the issue that builds it. */
 export const PLANNED_COMMANDS = new Map<string, string>([
   ['evaluate', 'evaluation and analysis issue #5'],
-  ['analyze', 'evaluation and analysis issue #5'],
   ['create-video-with-all-detections', 'evaluation and analysis issue #5'],
   ['convert-detections2tracklets', 'tracking issue #6'],
   ['stitch-tracklets', 'tracking issue #6'],

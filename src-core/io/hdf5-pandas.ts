@@ -578,6 +578,20 @@ function pythonCompare(a: string, b: string): number {
 
 function writeAxis(w: Writer, group: string, axis: string, data: PandasAxis): void {
   const nlevels = data.names.length;
+  if (nlevels === 1 && data.tuples.length > 0 && data.tuples.every((tuple) => Number.isSafeInteger(tuple[0]))) {
+    // An integer index (frame numbers of analysis tables): int64, as pandas writes an Index of int64.
+    stringAttribute(w, group, `${axis}_variety`, 'regular');
+    const axisPath = `${group}/${axis}`;
+    const bytes = new Uint8Array(8 * data.tuples.length);
+    const view = new DataView(bytes.buffer);
+    data.tuples.forEach((tuple, i) => view.setBigInt64(8 * i, BigInt(tuple[0] as number), true));
+    dataset(w, axisPath, bytes, [data.tuples.length], { type: H5T_INTEGER, size: 8, signed: true });
+    pytablesArrayAttributes(w, axisPath);
+    stringAttribute(w, axisPath, 'kind', 'integer');
+    nameAttribute(w, axisPath, 'name', data.names[0]);
+    intAttribute(w, axisPath, 'transposed', 0, 1);
+    return;
+  }
   if (nlevels === 1) {
     stringAttribute(w, group, `${axis}_variety`, 'regular');
     const axisPath = `${group}/${axis}`;

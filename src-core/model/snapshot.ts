@@ -9,6 +9,7 @@
 import * as fs from 'node:fs';
 import { writeFileAtomic } from '../common/atomic';
 import { HerdError } from '../common/errors';
+import { decodeSafetensors, encodeSafetensors, SafetensorsError, type DecodedSafetensors, type NamedTensor } from '../common/safetensors';
 import { parameterSpecs, type ModelGraph } from './graph';
 
 export interface SnapshotContent {
@@ -33,34 +34,14 @@ const FORMAT_KEY = 'format';
 const FORMAT = 'herd-snapshot-1';
 
 export function encodeSnapshot(content: SnapshotContent): Buffer {
-  const tensors: Array<{ name: string; shape: number[]; values: Float32Array }> = [];
+  const tensors: NamedTensor[] = [];
   for (const spec of parameterSpecs(content.graph)) {
     const values = content.values.get(spec.name);
     if (!values) throw new Error(`snapshot: parameter ${spec.name} has no value`);
     tensors.push({ name: spec.name, shape: spec.shape, values });
   }
   for (const [name, tensor] of content.extra ?? []) tensors.push({ name, ...tensor });
-  const header: Record<string, unknown> = {
-    __metadata__: { ...content.metadata, [FORMAT_KEY]: FORMAT, [GRAPH_KEY]: JSON.stringify(content.graph) },
-  };
-  let offset = 0;
-  for (const t of tensors) {
-    header[t.name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + 4 * t.values.length] };
-    offset += 4 * t.values.length;
-  }
-  // The header is padded with spaces to 8 bytes so the tensor data starts aligned (as safetensors does).
-  let json = JSON.stringify(header);
-  json += ' '.repeat((8 - ((8 + Buffer.byteLength(json)) % 8)) % 8);
-  const headerBytes = Buffer.from(json, 'utf8');
-  const out = Buffer.alloc(8 + headerBytes.length + offset);
-  out.writeBigUInt64LE(BigInt(headerBytes.length), 0);
-  headerBytes.copy(out, 8);
-  let at = 8 + headerBytes.length;
-  for (const t of tensors) {
-    Buffer.from(t.values.buffer, t.values.byteOffset, t.values.byteLength).copy(out, at);
-    at += t.values.byteLength;
-  }
-  return out;
+  return encodeSafetensors(tensors, { ...content.metadata, [FORMAT_KEY]: FORMAT, [GRAPH_KEY]: JSON.stringify(content.graph) });
 }
 
 export function writeSnapshot(file: string, content: SnapshotContent): void {
@@ -69,29 +50,20 @@ export function writeSnapshot(file: string, content: SnapshotContent): void {
 
 export function decodeSnapshot(bytes: Buffer, file: string): LoadedSnapshot {
   const bad = (why: string) => new HerdError('SNAPSHOT_INVALID', `not a Herd snapshot: ${why}`, { file });
-  if (bytes.length < 8) throw bad('the file is shorter than a safetensors header');
-  const headerLength = Number(bytes.readBigUInt64LE(0));
-  if (8 + headerLength > bytes.length) throw bad('the header runs past the end of the file (truncated?)');
-  let header: Record<string, unknown>;
+  let decoded: DecodedSafetensors;
   try {
-    header = JSON.parse(bytes.toString('utf8', 8, 8 + headerLength)) as Record<string, unknown>;
-  } catch {
-    throw bad('the header is not JSON');
+    decoded = decodeSafetensors(bytes, file, {
+      checkMetadata: (metadata) => {
+        if (metadata[FORMAT_KEY] !== FORMAT || !metadata[GRAPH_KEY]) throw bad('a safetensors file without Herd\'s model description');
+      },
+    });
+  } catch (error) {
+    // The container's errors keep their cause but take the snapshot's code and wording.
+    if (error instanceof SafetensorsError) throw bad(error.reason);
+    throw error;
   }
-  const metadata = (header.__metadata__ ?? {}) as Record<string, string>;
-  if (metadata[FORMAT_KEY] !== FORMAT || !metadata[GRAPH_KEY]) throw bad('a safetensors file without Herd\'s model description');
+  const { tensors, metadata } = decoded;
   const graph = JSON.parse(metadata[GRAPH_KEY]) as ModelGraph;
-  const dataStart = 8 + headerLength;
-  const tensors = new Map<string, { shape: number[]; values: Float32Array }>();
-  for (const [name, entry] of Object.entries(header)) {
-    if (name === '__metadata__') continue;
-    const { dtype, shape, data_offsets: offsets } = entry as { dtype: string; shape: number[]; data_offsets: [number, number] };
-    if (dtype !== 'F32') throw bad(`tensor ${name} is ${dtype}, only F32 is read`);
-    if (dataStart + offsets[1] > bytes.length) throw bad(`tensor ${name} runs past the end of the file (truncated?)`);
-    // Copy, so the values are aligned and independent of the file buffer.
-    const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset + dataStart + offsets[0], bytes.byteOffset + dataStart + offsets[1]));
-    tensors.set(name, { shape, values });
-  }
   const values = new Map<string, Float32Array>();
   for (const spec of parameterSpecs(graph)) {
     const tensor = tensors.get(spec.name);

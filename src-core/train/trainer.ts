@@ -131,7 +131,7 @@ export async function trainNetwork(configPath: string, options: TrainOptions = {
 
   const statsPath = path.join(trainFolder, 'learning_stats.csv');
   const stats = new StatsFile(statsPath, start.epoch > 0);
-  const snapshotBase = { shuffle, settings, backend };
+  const snapshotBase = { shuffle, settings, backend, graph, normalizeImages };
   const kept: string[] = existingSnapshots(trainFolder).filter((f) => !path.basename(f).startsWith('snapshot-best'));
   let best: { file: string; value: number } | undefined;
   let metrics: DetectionMetrics | undefined;
@@ -370,7 +370,16 @@ function optimizerWeights(extra: ReadonlyMap<string, { shape: number[]; values: 
   return weights;
 }
 
-function snapshotMetadata(base: { shuffle: LoadedShuffle; settings: TrainSettings; backend: BackendChoice }, epoch: number, step: number, extra: Record<string, string>): Record<string, string> {
+interface SnapshotContext {
+  shuffle: LoadedShuffle;
+  settings: TrainSettings;
+  backend: BackendChoice;
+  graph: ModelGraph;
+  normalizeImages: boolean;
+}
+
+/** What inference needs besides the weights (also copied into model.onnx's metadata). */
+function snapshotMetadata(base: SnapshotContext, epoch: number, step: number, extra: Record<string, string>): Record<string, string> {
   const { shuffle, settings } = base;
   return {
     net_type: settings.netType,
@@ -383,6 +392,9 @@ function snapshotMetadata(base: { shuffle: LoadedShuffle; settings: TrainSetting
     with_identity: String(settings.targets.withIdentity),
     stride: String(settings.targets.stride),
     locref_std: String(settings.targets.locrefStd),
+    pos_dist_thresh: String(settings.targets.posDistThresh),
+    input_multiple: String(base.graph.inputMultiple),
+    normalize_images: String(base.normalizeImages),
     shuffle: String(shuffle.shuffle),
     task: shuffle.project.config.Task,
     backend: base.backend.kind,

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { formatAccuracyBench, runAccuracyBench } from '../../bench/accuracy';
+import { runAnalysisBench } from '../../bench/analysis';
 import { formatBench, runBench } from '../../bench/bench';
 import { formatTrainingBench, runTrainingBench } from '../../bench/training';
 import { formatDemo, runDemo } from '../../demo/demo';
@@ -107,6 +108,7 @@ export const benchCommand: Command = {
     positionals: [],
     options: {
       frames: { type: 'number', value: 'F', description: 'frames of the 640×480 synthetic video', default: 600 },
+      analysis: { type: 'boolean', description: 'instead: video analysis fps (ffmpeg decode-only, the model alone in ONNX Runtime, herd analyze end to end)' },
       training: { type: 'boolean', description: 'instead: training img/s of herd_small per available backend and thread count' },
       cpu: { type: 'boolean', description: 'with --training: also time one step of the pure-JavaScript cpu backend (minutes)' },
       accuracy: { type: 'string', value: 'DATA', description: 'instead: train herd_small for --minutes on DATA (synth, or a DeepLabCut project folder) and print the test error by epoch' },
@@ -116,6 +118,10 @@ export const benchCommand: Command = {
     },
   },
   async run(args, context) {
+    if (args.options.analysis === true) {
+      const rows = await runAnalysisBench({ frames: numberOption(args, 'frames'), progress: context.progress, log: context.note, signal: context.signal });
+      return { text: formatBench({ rows, environment: {} }), data: { rows } };
+    }
     if (args.options.training === true) {
       const rows = await runTrainingBench({ includeCpu: args.options.cpu === true, log: context.note });
       return { text: formatTrainingBench(rows), data: { rows } };

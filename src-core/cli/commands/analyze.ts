@@ -1,0 +1,59 @@
+import * as path from 'node:path';
+import { analyzeVideos, type VideoAnalysis } from '../../infer/analyze';
+import type { Command } from '../command';
+import { listPositional, numberOption, positional, stringOption } from '../command';
+import { CONFIG_ARGUMENT, VIDEOTYPE_OPTION } from '../shared-options';
+
+function describeVideo(v: VideoAnalysis): string[] {
+  const name = path.basename(v.video);
+  if (v.status === 'skipped') return [`${name}: skipped, already analyzed (--overwrite to redo)`];
+  const t = v.times;
+  return [
+    `${name}: ${v.frames}${v.status === 'partial' ? ` of ${v.totalFrames}` : ''} frames in ${v.seconds.toFixed(1)} s (${v.fps.toFixed(1)} fps)${v.status === 'partial' ? ` — PARTIAL: ${v.message}` : ''}`,
+    `  time waiting for decode ${t.decode.toFixed(2)} s, preprocess ${t.preprocess.toFixed(2)} s, inference ${t.inference.toFixed(2)} s (beyond the overlap), peaks + assembly ${t.postprocess.toFixed(2)} s, writing ${t.write.toFixed(2)} s`,
+    `  detections: ${v.detections}`,
+    ...(v.h5 ? [`  poses: ${v.h5}${v.csv ? ` and ${path.basename(v.csv)}` : ''}`] : []),
+  ];
+}
+
+export const analyzeCommand: Command = {
+  spec: {
+    name: 'analyze',
+    summary: 'Analyze videos with a trained shuffle (DeepLabCut analyze_videos): body-part detections assembled into animals.',
+    positionals: [CONFIG_ARGUMENT, { name: 'videos...', description: 'video files or folders of videos' }],
+    options: {
+      videotype: VIDEOTYPE_OPTION,
+      shuffle: { type: 'number', value: 'K', description: 'the trained shuffle', default: 1 },
+      trainingsetindex: { type: 'number', value: 'I', description: 'the entry of TrainingFraction', default: 0 },
+      model: { type: 'string', value: 'FILE', description: "an ONNX model instead of the shuffle's train/model.onnx (herd export-model makes one from any snapshot)" },
+      'batch-size': { type: 'number', value: 'N', description: 'frames per inference batch', default: 4 },
+      threads: { type: 'number', value: 'N', description: 'ONNX Runtime threads (default: every core)' },
+      destfolder: { type: 'string', value: 'DIR', description: 'where the outputs go (default: beside each video)' },
+      'save-as-csv': { type: 'boolean', description: 'also write the pose table as CSV (single-animal projects)' },
+      overwrite: { type: 'boolean', description: 'analyze again videos that have outputs' },
+    },
+    details: [
+      'Writes <video><scorer>_detections.safetensors beside each video (every frame\'s assembled animals, unique body',
+      'parts and unassembled peaks; see README) and, for single-animal projects, DeepLabCut\'s <video><scorer>.h5.',
+      'Cropping follows config.yaml (cropping, x1, x2, y1, y2); coordinates are in the full frame.',
+    ].join('\n'),
+  },
+  async run(args, context) {
+    const result = await analyzeVideos(positional(args, 'config'), listPositional(args, 'videos'), {
+      videotype: stringOption(args, 'videotype'),
+      shuffle: numberOption(args, 'shuffle'),
+      trainingsetindex: numberOption(args, 'trainingsetindex'),
+      model: stringOption(args, 'model'),
+      batchSize: numberOption(args, 'batch-size'),
+      threads: numberOption(args, 'threads'),
+      destfolder: stringOption(args, 'destfolder'),
+      saveAsCsv: args.options['save-as-csv'] === true,
+      overwrite: args.options.overwrite === true,
+      progress: context.progress,
+      log: context.note,
+      signal: context.signal,
+    });
+    const lines = [`Scorer ${result.scorer} (model ${result.model})`, ...result.videos.flatMap(describeVideo)];
+    return { text: lines.join('\n'), data: { ...result } };
+  },
+};

@@ -1,0 +1,109 @@
+/**
+ * `herd analyze` on a tiny trained synthetic project: the detections file holds every frame, re-runs are skipped
+ * unless asked, a damaged video gives a partial output that says so, and a missing or mismatched model is a clear
+ * error. (Assembly itself is tested exactly in assemble.test.ts; speed in `herd bench --analysis`.)
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { before, describe, it } from 'node:test';
+import { onnx } from 'onnx-proto';
+import { HerdError } from '../../src-core/common/errors';
+import { createTrainingDataset } from '../../src-core/dataset';
+import { analyzeVideos } from '../../src-core/infer/analyze';
+import { readDetections } from '../../src-core/infer/outputs';
+import { createSynthProject } from '../../src-core/synth/project';
+import { trainNetwork } from '../../src-core/train/trainer';
+import { resolveFfmpeg } from '../../src-core/video';
+import { temporaryFolder } from '../helpers/workspace';
+
+let template: string;
+const templateWork = temporaryFolder();
+const FRAMES = 40;
+
+before(async () => {
+  const synth = await createSynthProject({
+    synth: { frames: FRAMES, width: 256, height: 192, animals: 2, keypoints: 4, uniqueBodyparts: 1, seed: 5 },
+    workingDirectory: templateWork,
+    labeledFrames: 16,
+  });
+  await createTrainingDataset(synth.configPath, { netType: 'herd_small', cropSize: [128, 128], trainingsetindex: 0 });
+  await trainNetwork(synth.configPath, { epochs: 3, batchSize: 4, evalInterval: 100 });
+  template = synth.root;
+});
+
+function project(): { config: string; video: string } {
+  const copy = path.join(temporaryFolder(), path.basename(template));
+  fs.cpSync(template, copy, { recursive: true });
+  const video = fs.readdirSync(path.join(copy, 'videos')).find((n) => n.endsWith('.mp4'))!;
+  return { config: path.join(copy, 'config.yaml'), video: path.join(copy, 'videos', video) };
+}
+
+const isCode = (code: string) => (e: unknown) => e instanceof HerdError && e.code === code;
+
+describe('analyze', () => {
+  it('writes every frame\'s animals, unique parts and peaks, then skips the video unless --overwrite', async () => {
+    const { config, video } = project();
+    const result = await analyzeVideos(config, [video]);
+    assert.match(result.scorer, /^DLC_HerdSmall_synth[A-Z][a-z]{2}\d+shuffle1_snapshot_(best-)?\d+$/);
+    const [analysis] = result.videos;
+    assert.equal(analysis!.status, 'analyzed');
+    assert.equal(analysis!.frames, FRAMES);
+    assert.equal(path.basename(analysis!.detections), `${path.parse(video).name}${result.scorer}_detections.safetensors`);
+    const detections = readDetections(analysis!.detections);
+    const meta = detections.metadata;
+    assert.equal(meta.frames, FRAMES);
+    assert.equal(meta.partial, false);
+    assert.deepEqual(meta.individuals.length, 2);
+    assert.equal(detections.assemblies.length, FRAMES * 2 * 4 * 4);
+    assert.equal(detections.assemblyScores.length, FRAMES * 2);
+    assert.equal(detections.unique!.length, FRAMES * 1 * 3);
+    // Every detected point lies in the frame; peaks are (frame, part, x, y, score) rows.
+    for (let i = 0; i < detections.assemblies.length; i += 4) {
+      const [x, y] = [detections.assemblies[i]!, detections.assemblies[i + 1]!];
+      if (!Number.isNaN(x)) assert.ok(x > -8 && x < 264 && y > -8 && y < 200, `${x}, ${y}`);
+    }
+    assert.equal(detections.peaks.length % 5, 0);
+    assert.ok(detections.peaks.length > 0);
+
+    const again = await analyzeVideos(config, [video]);
+    assert.equal(again.videos[0]!.status, 'skipped');
+    const redone = await analyzeVideos(config, [video], { overwrite: true, batchSize: 3 });
+    assert.equal(redone.videos[0]!.status, 'analyzed');
+    // The same model on the same frames gives the same detections whatever the batch size.
+    assert.deepEqual(readDetections(redone.videos[0]!.detections).assemblies, detections.assemblies);
+  });
+
+  it('analyses what decodes of a damaged video and marks the output partial', async () => {
+    const { config, video } = project();
+    const mkv = video.replace(/\.mp4$/, '_damaged.mkv');
+    const whole = video.replace(/\.mp4$/, '_whole.mkv');
+    const run = spawnSync(resolveFfmpeg(), ['-v', 'error', '-i', video, '-c:v', 'mpeg4', '-g', '5', '-y', whole]);
+    assert.equal(run.status, 0, String(run.stderr));
+    const bytes = fs.readFileSync(whole);
+    fs.writeFileSync(mkv, bytes.subarray(0, Math.floor(bytes.length * 0.5)));
+    const notes: string[] = [];
+    const result = await analyzeVideos(config, [mkv], { log: (l) => notes.push(l) });
+    const [analysis] = result.videos;
+    assert.equal(analysis!.status, 'partial');
+    assert.ok(analysis!.frames > 5 && analysis!.frames < FRAMES, `${analysis!.frames} frames`);
+    const meta = readDetections(analysis!.detections).metadata;
+    assert.equal(meta.partial, true);
+    assert.equal(meta.frames, analysis!.frames);
+    assert.ok(notes.some((n) => /marked partial/.test(n)));
+  });
+
+  it('says when the model is missing or predicts other body parts', async () => {
+    const { config, video } = project();
+    await assert.rejects(analyzeVideos(config, [video], { model: path.join(path.dirname(config), 'nope.onnx') }), isCode('MODEL_NOT_FOUND'));
+    // A model of another project: the same network with other body-part names in its metadata.
+    const modelFile = fs.readdirSync(path.dirname(config), { recursive: true }).map(String).find((f) => f.endsWith('model.onnx'))!;
+    const model = onnx.ModelProto.decode(fs.readFileSync(path.join(path.dirname(config), modelFile)));
+    model.metadataProps = model.metadataProps.map((p) => (p.key === 'bodyparts' ? { ...p, value: JSON.stringify(['snout', 'tail', 'ear', 'paw']) } : p));
+    const other = path.join(path.dirname(config), 'other.onnx');
+    fs.writeFileSync(other, onnx.ModelProto.encode(model).finish());
+    await assert.rejects(analyzeVideos(config, [video], { model: other }), (e: unknown) => isCode('MODEL_MISMATCH')(e) && /snout, tail, ear, paw/.test((e as Error).message));
+    await assert.rejects(analyzeVideos(config, [path.join(path.dirname(video), 'absent.mp4')]), isCode('VIDEO_NOT_FOUND'));
+  });
+});
