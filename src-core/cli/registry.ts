@@ -1,5 +1,6 @@
 import type { Command } from './command';
 import { analyzeCommand } from './commands/analyze';
+import { evaluateCommand } from './commands/evaluate';
 import { convertToMultiAnimalCommand, mergeDatasetsCommand, syncLabelsCommand } from './commands/conversions';
 import { createTrainingDatasetCommand, createTrainingModelComparisonCommand } from './commands/dataset';
 import { extractFramesCommand } from './commands/frames';
@@ -27,6 +28,7 @@ export const COMMANDS = new Map<string, Command>(
     createTrainingModelComparisonCommand,
     trainCommand,
     exportModelCommand,
+    evaluateCommand,
     analyzeCommand,
     synthCommand,
     demoCommand,
@@ -36,7 +38,6 @@ export const COMMANDS = new Map<string, Command>(
 
 /** DeepLabCut's other steps, each waiting for the issue that builds it. */
 export const PLANNED_COMMANDS = new Map<string, string>([
-  ['evaluate', 'evaluation and analysis issue #5'],
   ['create-video-with-all-detections', 'evaluation and analysis issue #5'],
   ['convert-detections2tracklets', 'tracking issue #6'],
   ['stitch-tracklets', 'tracking issue #6'],

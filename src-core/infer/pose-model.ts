@@ -47,10 +47,15 @@ export function readModelInfo(bytes: Uint8Array, file: string): PoseModelInfo {
   } catch (error) {
     throw new HerdError('MODEL_INVALID', `not an ONNX model (${(error as Error).message})`, { file });
   }
-  const meta = new Map((model.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
+  const meta = Object.fromEntries((model.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
+  return modelInfoFromMetadata(meta, file);
+}
+
+/** The model description in a snapshot's or an ONNX model's metadata (the same keys; see train/trainer.ts). */
+export function modelInfoFromMetadata(meta: Readonly<Record<string, string>>, file: string): PoseModelInfo {
   const need = (key: string) => {
-    const value = meta.get(key);
-    if (value === undefined) throw new HerdError('MODEL_INVALID', `this ONNX model lacks Herd's metadata "${key}"; export it with herd train or herd export-model`, { file });
+    const value = meta[key];
+    if (value === undefined) throw new HerdError('MODEL_INVALID', `this model lacks Herd's metadata "${key}"; export it with herd train or herd export-model`, { file });
     return value;
   };
   const json = <T>(key: string): T => JSON.parse(need(key)) as T;
@@ -63,11 +68,11 @@ export function readModelInfo(bytes: Uint8Array, file: string): PoseModelInfo {
     withIdentity: need('with_identity') === 'true',
     stride: Number(need('stride')),
     locrefStd: Number(need('locref_std')),
-    posDistThresh: Number(meta.get('pos_dist_thresh') ?? 17),
-    inputMultiple: Number(meta.get('input_multiple') ?? 16),
-    normalizeImages: (meta.get('normalize_images') ?? 'true') === 'true',
-    sourceSnapshot: meta.get('source_snapshot'),
-    epoch: meta.has('epoch') ? Number(meta.get('epoch')) : undefined,
+    posDistThresh: Number(meta.pos_dist_thresh ?? 17),
+    inputMultiple: Number(meta.input_multiple ?? 16),
+    normalizeImages: (meta.normalize_images ?? 'true') === 'true',
+    sourceSnapshot: meta.source_snapshot,
+    epoch: meta.epoch !== undefined ? Number(meta.epoch) : undefined,
   };
 }
 

@@ -11,6 +11,7 @@ import { before, describe, it } from 'node:test';
 import { onnx } from 'onnx-proto';
 import { HerdError } from '../../src-core/common/errors';
 import { createTrainingDataset } from '../../src-core/dataset';
+import { evaluateNetwork } from '../../src-core/evaluate/evaluate';
 import { analyzeVideos } from '../../src-core/infer/analyze';
 import { readDetections } from '../../src-core/infer/outputs';
 import { createSynthProject } from '../../src-core/synth/project';
@@ -41,6 +42,32 @@ function project(): { config: string; video: string } {
 }
 
 const isCode = (code: string) => (e: unknown) => e instanceof HerdError && e.code === code;
+
+describe('evaluate', () => {
+  it('scores the chosen snapshots on train and test images and writes the results CSVs', async () => {
+    const { config } = project();
+    const result = await evaluateNetwork(config, { snapshots: 'all', pcutoff: { snout: 0.3 } });
+    const names = result.evaluations.map((e) => path.basename(e.snapshot));
+    assert.equal(names[names.length - 1]!.startsWith('snapshot-best-'), true, names.join(' '));
+    assert.ok(names.includes('snapshot-003.safetensors'));
+    for (const e of result.evaluations) {
+      assert.equal(e.train.images + e.test.images, 16);
+      assert.ok(Number.isFinite(e.train.rmse) && e.train.rmse >= 0);
+      assert.ok(e.test.mAP >= 0 && e.test.mAP <= 100);
+      assert.equal(e.train.perBodypart.length, 4);
+    }
+    const [perShuffle, combined] = result.files;
+    assert.match(perShuffle!, /evaluation-results-pytorch\/iteration-0\/synth\w+-trainset95shuffle1\/DLC_HerdSmall_[\w-]+-results\.csv$/);
+    const rows = fs.readFileSync(combined!, 'utf8').trim().split('\n');
+    assert.match(rows[0]!, /^Training epochs,%Training dataset,Shuffle number,Snapshot,Train error\(px\),Test error\(px\)/);
+    assert.equal(rows.length, 1 + names.length);
+    // Re-evaluating one snapshot replaces its row instead of adding one.
+    await evaluateNetwork(config, { snapshots: [0] });
+    assert.equal(fs.readFileSync(combined!, 'utf8').trim().split('\n').length, 1 + names.length);
+    await assert.rejects(evaluateNetwork(config, { snapshots: [7] }), (e: unknown) => isCode('SNAPSHOT_NOT_FOUND')(e) && /outside the \d+ snapshots/.test((e as Error).message));
+    await assert.rejects(evaluateNetwork(config, { pcutoff: { nose: 0.5 } }), isCode('PCUTOFF_UNKNOWN_BODYPART'));
+  });
+});
 
 describe('analyze', () => {
   it('writes every frame\'s animals, unique parts and peaks, then skips the video unless --overwrite', async () => {

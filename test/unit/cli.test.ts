@@ -30,9 +30,9 @@ test('herd --help lists every DeepLabCut step, and each command has --help', () 
 
 test('unknown commands and options are usage errors (exit 2); planned steps say so', () => {
   assert.equal(herd(['frobnicate']).code, 2);
-  const planned = herd(['evaluate', '--json']);
+  const planned = herd(['stitch-tracklets', '--json']);
   assert.equal(planned.code, 2);
-  assert.match(planned.stderr, /herd: error: herd evaluate: not implemented yet/);
+  assert.match(planned.stderr, /herd: error: herd stitch-tracklets: not implemented yet/);
   assert.equal(JSON.parse(planned.stdout.trim()).code, 'NOT_IMPLEMENTED');
   const badOption = herd(['create-project', 'a', 'b', 'c.mp4', '--shufle', '1']);
   assert.equal(badOption.code, 2);

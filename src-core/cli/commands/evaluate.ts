@@ -1,0 +1,78 @@
+import * as path from 'node:path';
+import { HerdError } from '../../common/errors';
+import { evaluateNetwork, type SnapshotEvaluation } from '../../evaluate/evaluate';
+import type { Pcutoff } from '../../evaluate/metrics';
+import type { Command } from '../command';
+import { listOption, numberOption, positional, stringOption } from '../command';
+import { CONFIG_ARGUMENT } from '../shared-options';
+
+function integerList(values: string[] | undefined, option: string): number[] | undefined {
+  if (!values) return undefined;
+  return values.map((value) => {
+    if (!/^-?\d+$/.test(value)) throw new HerdError('USAGE', `--${option} expects whole numbers, got "${value}" (see: herd evaluate --help)`);
+    return Number(value);
+  });
+}
+
+/** `0.6`, `0.5,0.6,0.7,0.6` (per body part) or `{"snout": 0.8}` (a mapping, other parts 0.6). */
+function parsePcutoff(text: string | undefined): Pcutoff | undefined {
+  if (text === undefined) return undefined;
+  const fail = () => new HerdError('USAGE', `--pcutoff expects a number, a comma-separated list or a JSON mapping, got "${text}"`);
+  if (text.trim().startsWith('{')) {
+    try {
+      return JSON.parse(text) as Record<string, number>;
+    } catch {
+      throw fail();
+    }
+  }
+  const values = text.split(',').map(Number);
+  if (values.some((v) => !Number.isFinite(v))) throw fail();
+  return values.length === 1 ? values[0]! : values;
+}
+
+function describe(e: SnapshotEvaluation, bodyparts: boolean, names: string[]): string[] {
+  const f = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : 'n/a');
+  const lines = [
+    `shuffle ${e.shuffle}, ${path.basename(e.snapshot)} (epoch ${e.epoch}): train ${f(e.train.rmse)} px / test ${f(e.test.rmse)} px; ` +
+      `with p-cutoff ${JSON.stringify(e.pcutoff)}: train ${f(e.train.rmsePcutoff)} / test ${f(e.test.rmsePcutoff)} px; ` +
+      `mAP train ${f(e.train.mAP)} / test ${f(e.test.mAP)}, mAR test ${f(e.test.mAR)}`,
+  ];
+  if (bodyparts) lines.push(...names.map((name, k) => `  ${name.padEnd(16)} train ${f(e.train.perBodypart[k]!)} px, test ${f(e.test.perBodypart[k]!)} px`));
+  return lines;
+}
+
+export const evaluateCommand: Command = {
+  spec: {
+    name: 'evaluate',
+    summary: 'Score snapshots on the train and test images (DeepLabCut evaluate_network): pixel errors, OKS mAP/mAR.',
+    positionals: [CONFIG_ARGUMENT],
+    options: {
+      shuffles: { type: 'list', value: 'K,…', description: 'shuffles to evaluate', default: ['1'] },
+      trainingsetindex: { type: 'number', value: 'I', description: 'the entry of TrainingFraction', default: 0 },
+      snapshots: { type: 'string', value: 'all|I,…', description: 'snapshot indices (−1 = last; the best snapshot sorts last) or all', default: '-1' },
+      pcutoff: { type: 'string', value: 'P', description: 'p-cutoff: a number, one per body part (a,b,…), or a JSON mapping (default: config pcutoff)' },
+      'show-errors': { type: 'boolean', description: 'print the error of every body part' },
+    },
+    details: [
+      'Errors are DeepLabCut\'s "RMSE": predicted animals (assembled from the detections exactly as herd analyze does)',
+      'matched to the labeled ones by OKS, then the mean Euclidean distance in pixels over labeled keypoints. mAP/mAR: OKS',
+      'σ = 0.1, thresholds 0.50:0.05:0.95. Results: evaluation-results-pytorch/iteration-N/<shuffle>/<scorer>-results.csv',
+      'and the iteration\'s CombinedEvaluation-results.csv.',
+    ].join('\n'),
+  },
+  async run(args, context) {
+    const snapshotsText = stringOption(args, 'snapshots') ?? '-1';
+    const result = await evaluateNetwork(positional(args, 'config'), {
+      shuffles: integerList(listOption(args, 'shuffles'), 'shuffles'),
+      trainingsetindex: numberOption(args, 'trainingsetindex'),
+      snapshots: snapshotsText === 'all' ? 'all' : integerList(snapshotsText.split(','), 'snapshots'),
+      pcutoff: parsePcutoff(stringOption(args, 'pcutoff')),
+      progress: context.progress,
+      signal: context.signal,
+    });
+    const showErrors = args.options['show-errors'] === true;
+    const lines = result.evaluations.flatMap((e) => describe(e, showErrors, e.bodyparts));
+    lines.push(...result.files.map((file) => `results: ${file}`));
+    return { text: lines.join('\n'), data: { ...result } };
+  },
+};

@@ -1,0 +1,282 @@
+/**
+ * `herd evaluate` (DeepLabCut's `evaluate_network`): every chosen snapshot of a shuffle predicts the train and
+ * test images (full frames, no augmentation), its detections are assembled into animals exactly as `herd analyze`
+ * does, and the poses are scored against the labels: DeepLabCut's "RMSE" (a mean pixel distance after matching
+ * animals by OKS), the same above the p-cutoff, and OKS mAP / mAR (metrics.ts).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { writeFileAtomic } from '../common/atomic';
+import { HerdError } from '../common/errors';
+import { ProgressCounter, silentProgress, type ProgressReporter } from '../common/progress';
+import { loadShuffle, type LoadedShuffle } from '../dataset';
+import { framePoses, type FramePoseOptions } from '../infer/frame-poses';
+import { scorerName } from '../infer/outputs';
+import { modelInfoFromMetadata, type HeadArrays, type PoseModelInfo } from '../infer/pose-model';
+import type { HeadOutput } from '../model/graph';
+import { readSnapshot } from '../model/snapshot';
+import { disposeTfModel, runTfModel, tfModelFromValues, type TfModel } from '../model/tfjs-model';
+import { loadSamples, makeBatch, type LabeledSample, type TargetSetup } from '../train/data';
+import { selectBackend } from '../train/engine/backend';
+import { keypointErrors, meanAveragePrecision, poolErrors, uniqueErrors, type EvalImage, type Pcutoff } from './metrics';
+
+export interface EvaluateOptions {
+  shuffles?: number[];
+  trainingsetindex?: number;
+  /** Which snapshots: 'all', or indices into the sorted list (−1 = the last; the best snapshot sorts last). */
+  snapshots?: 'all' | number[];
+  /** Overrides config.yaml's pcutoff: a number, one per body part, or a mapping. */
+  pcutoff?: Pcutoff;
+  assembly?: FramePoseOptions;
+  progress?: ProgressReporter;
+  log?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface SplitScores {
+  images: number;
+  rmse: number;
+  rmsePcutoff: number;
+  mAP: number;
+  mAR: number;
+  perBodypart: number[];
+}
+
+export interface SnapshotEvaluation {
+  shuffle: number;
+  trainFraction: number;
+  /** The p-cutoff the `…with p-cutoff` errors used. */
+  pcutoff: Pcutoff;
+  snapshot: string;
+  epoch: number;
+  scorer: string;
+  bodyparts: string[];
+  train: SplitScores;
+  test: SplitScores;
+}
+
+export interface EvaluateResult {
+  evaluations: SnapshotEvaluation[];
+  /** The per-shuffle results files and the iteration's combined file. */
+  files: string[];
+}
+
+/** The snapshots of a shuffle's train folder, by epoch, the best one last. */
+export function listSnapshots(trainFolder: string): string[] {
+  if (!fs.existsSync(trainFolder)) return [];
+  const names = fs.readdirSync(trainFolder).filter((n) => /^snapshot-(best-)?\d+\.safetensors$/.test(n));
+  const epochOf = (n: string) => Number(/(\d+)\.safetensors$/.exec(n)![1]);
+  const regular = names.filter((n) => !n.startsWith('snapshot-best')).sort((a, b) => epochOf(a) - epochOf(b));
+  const best = names.filter((n) => n.startsWith('snapshot-best'));
+  return [...regular, ...best].map((n) => path.join(trainFolder, n));
+}
+
+function chooseSnapshots(all: string[], which: 'all' | number[], folder: string): string[] {
+  if (all.length === 0) throw new HerdError('SNAPSHOT_NOT_FOUND', 'this shuffle has no snapshots; train it first (herd train)', { file: folder });
+  if (which === 'all') return all;
+  return which.map((index) => {
+    const chosen = all[index < 0 ? all.length + index : index];
+    if (!chosen) throw new HerdError('SNAPSHOT_NOT_FOUND', `snapshot index ${index} is outside the ${all.length} snapshots (${all.map((f) => path.basename(f)).join(', ')})`, { file: folder });
+    return chosen;
+  });
+}
+
+export async function evaluateNetwork(configPath: string, options: EvaluateOptions = {}): Promise<EvaluateResult> {
+  await selectBackend({ prefer: ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] });
+  const evaluations: SnapshotEvaluation[] = [];
+  const files: string[] = [];
+  for (const shuffleNumber of options.shuffles ?? [1]) {
+    const shuffle = await loadShuffle(configPath, shuffleNumber, options.trainingsetindex ?? 0);
+    const trainFolder = path.join(shuffle.modelFolder, 'train');
+    const snapshots = chooseSnapshots(listSnapshots(trainFolder), options.snapshots ?? [-1], trainFolder);
+    const rows: SnapshotEvaluation[] = [];
+    for (const file of snapshots) {
+      options.signal?.throwIfAborted();
+      const evaluation = await evaluateSnapshot(shuffle, file, options);
+      options.log?.(
+        `shuffle ${shuffleNumber}, ${path.basename(file)}: test error ${evaluation.test.rmse.toFixed(2)} px (${evaluation.test.rmsePcutoff.toFixed(2)} px above p-cutoff), ` +
+          `train ${evaluation.train.rmse.toFixed(2)} px; test mAP ${evaluation.test.mAP.toFixed(1)}, mAR ${evaluation.test.mAR.toFixed(1)}`,
+      );
+      rows.push(evaluation);
+    }
+    files.push(writeShuffleResults(shuffle, rows));
+    evaluations.push(...rows);
+  }
+  const project = (await loadShuffle(configPath, (options.shuffles ?? [1])[0]!, options.trainingsetindex ?? 0)).project;
+  files.push(writeCombinedResults(path.join(project.root, 'evaluation-results-pytorch', `iteration-${project.config.iteration}`), evaluations));
+  return { evaluations, files };
+}
+
+async function evaluateSnapshot(shuffle: LoadedShuffle, file: string, options: EvaluateOptions): Promise<SnapshotEvaluation> {
+  const snapshot = readSnapshot(file);
+  const info = modelInfoFromMetadata(snapshot.metadata, file);
+  if (info.bodyparts.join('\u0000') !== shuffle.project.bodyparts.join('\u0000')) {
+    throw new HerdError('MODEL_MISMATCH', `the snapshot predicts ${info.bodyparts.join(', ')}, the project has ${shuffle.project.bodyparts.join(', ')}`, { file });
+  }
+  const setup: TargetSetup = {
+    bodyparts: info.bodyparts,
+    uniqueBodyparts: info.uniqueBodyparts,
+    individuals: info.individuals,
+    edges: info.pafGraph,
+    withIdentity: info.withIdentity,
+    stride: info.stride,
+    locrefStd: info.locrefStd,
+    posDistThresh: info.posDistThresh,
+    pafWidth: 20,
+  };
+  const model = tfModelFromValues(snapshot.graph, snapshot.values);
+  const pcutoff = options.pcutoff ?? (shuffle.project.config.pcutoff as Pcutoff | undefined) ?? 0.6;
+  try {
+    const score = async (indices: number[], split: string) => {
+      const samples = await loadSamples(shuffle, indices, setup, { signal: options.signal });
+      return scoreSplit(model, info, setup, samples, pcutoff, options, `evaluate ${path.basename(file)} (${split})`);
+    };
+    const epoch = info.epoch ?? 0;
+    return {
+      shuffle: shuffle.shuffle,
+      trainFraction: shuffle.trainFraction,
+      pcutoff,
+      snapshot: file,
+      epoch,
+      bodyparts: info.bodyparts,
+      scorer: scorerName({
+        netType: info.netType,
+        task: shuffle.project.config.Task,
+        date: shuffle.project.config.date,
+        shuffle: shuffle.shuffle,
+        snapshotUid: path.basename(file).startsWith('snapshot-best') ? `best-${epoch}` : String(epoch),
+      }),
+      train: await score(shuffle.trainIndices, 'train'),
+      test: await score(shuffle.testIndices, 'test'),
+    };
+  } finally {
+    disposeTfModel(model);
+  }
+}
+
+/** The network's outputs for one image, as ONNX Runtime would give them (so post-processing is shared). */
+function predictHeads(model: TfModel, images: Float32Array, height: number, width: number): HeadArrays {
+  const outputs = tf.tidy(() => runTfModel(model, tf.tensor4d(images, [1, height, width, 3]), false));
+  const arrays: HeadArrays = {};
+  for (const [name, tensor] of Object.entries(outputs) as Array<[HeadOutput, tf.Tensor4D]>) {
+    arrays[name] = { data: tensor.dataSync() as Float32Array, shape: tensor.shape as [number, number, number, number] };
+    tensor.dispose();
+  }
+  return arrays;
+}
+
+function scoreSplit(
+  model: TfModel,
+  info: PoseModelInfo,
+  setup: TargetSetup,
+  samples: readonly LabeledSample[],
+  pcutoff: Pcutoff,
+  options: EvaluateOptions,
+  task: string,
+): SplitScores {
+  const K = info.bodyparts.length;
+  const U = info.uniqueBodyparts.length;
+  const maxAnimals = info.individuals.length;
+  const images: EvalImage[] = [];
+  const uniqueImages: EvalImage[] = [];
+  const counter = new ProgressCounter(options.progress ?? silentProgress, task, samples.length, 'images');
+  samples.forEach((sample, i) => {
+    const batch = makeBatch(samples, [i], setup, { inputMultiple: info.inputMultiple, normalizeImages: info.normalizeImages });
+    const poses = framePoses(predictHeads(model, batch.images, batch.height, batch.width), 0, info, options.assembly);
+    const pred = new Float32Array(maxAnimals * K * 3).fill(NaN);
+    poses.animals.forEach((animal, a) => {
+      for (let k = 0; k < K; k++) pred.set(animal.keypoints.subarray(4 * k, 4 * k + 3), (a * K + k) * 3);
+    });
+    images.push({ gt: sample.keypoints, pred });
+    if (U > 0 && sample.uniqueKeypoints) {
+      const uniquePred = new Float32Array(U * 3).fill(NaN);
+      poses.unique.forEach((peak, u) => peak && uniquePred.set([peak.x, peak.y, peak.score], 3 * u));
+      uniqueImages.push({ gt: sample.uniqueKeypoints, pred: uniquePred });
+    }
+    counter.add();
+  });
+  counter.finish();
+  const names = { bodyparts: info.bodyparts, uniqueBodyparts: info.uniqueBodyparts };
+  const errors = keypointErrors(images, K, { pcutoff, ...names });
+  const pooled = U > 0 ? poolErrors(errors, uniqueErrors(uniqueImages, U, { pcutoff, ...names })) : errors;
+  const { mAP, mAR } = meanAveragePrecision(images, K);
+  return { images: samples.length, rmse: pooled.rmse, rmsePcutoff: pooled.rmsePcutoff, mAP, mAR, perBodypart: errors.perBodypart };
+}
+
+const COLUMNS = ['Training epochs', '%Training dataset', 'Shuffle number', 'Snapshot', 'Train error(px)', 'Test error(px)', 'p-cutoff used', 'Train error with p-cutoff', 'Test error with p-cutoff', 'train mAP', 'test mAP', 'train mAR', 'test mAR'];
+
+function resultRow(e: SnapshotEvaluation): string[] {
+  const n = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : '');
+  return [
+    String(e.epoch),
+    String(Math.round(e.trainFraction * 100)),
+    String(e.shuffle),
+    path.basename(e.snapshot),
+    n(e.train.rmse),
+    n(e.test.rmse),
+    JSON.stringify(e.pcutoff),
+    n(e.train.rmsePcutoff),
+    n(e.test.rmsePcutoff),
+    n(e.train.mAP),
+    n(e.test.mAP),
+    n(e.train.mAR),
+    n(e.test.mAR),
+  ];
+}
+
+function formatCsv(rows: string[][]): string {
+  return rows.map((cells) => cells.map(csvCell).join(',')).join('\n') + '\n';
+}
+
+/** `evaluation-results-pytorch/iteration-N/<shuffle folder>/<scorer>-results.csv`, one row per snapshot. */
+function writeShuffleResults(shuffle: LoadedShuffle, rows: SnapshotEvaluation[]): string {
+  const iteration = `iteration-${shuffle.project.config.iteration}`;
+  const folder = path.join(shuffle.project.root, 'evaluation-results-pytorch', iteration, path.basename(shuffle.modelFolder));
+  fs.mkdirSync(folder, { recursive: true });
+  const file = path.join(folder, `${rows[rows.length - 1]!.scorer}-results.csv`);
+  writeFileAtomic(file, formatCsv([COLUMNS, ...rows.map(resultRow)]));
+  return file;
+}
+
+/** `CombinedEvaluation-results.csv` of the iteration: one row per evaluated snapshot, replaced when re-evaluated. */
+function writeCombinedResults(folder: string, evaluations: SnapshotEvaluation[]): string {
+  fs.mkdirSync(folder, { recursive: true });
+  const file = path.join(folder, 'CombinedEvaluation-results.csv');
+  const rows = new Map<string, string[]>();
+  if (fs.existsSync(file)) {
+    for (const line of fs.readFileSync(file, 'utf8').trim().split('\n').slice(1)) {
+      const cells = parseCsvLine(line);
+      rows.set(`${cells[2]}/${cells[3]}`, cells);
+    }
+  }
+  for (const e of evaluations) rows.set(`${e.shuffle}/${path.basename(e.snapshot)}`, resultRow(e));
+  writeFileAtomic(file, formatCsv([COLUMNS, ...rows.values()]));
+  return file;
+}
+
+function csvCell(value: string): string {
+  return /[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+function parseCsvLine(line: string): string[] {
+  const cells: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (quoted) {
+      if (c === '"' && line[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      cells.push(cell);
+      cell = '';
+    } else cell += c;
+  }
+  cells.push(cell);
+  return cells;
+}
