@@ -14,6 +14,7 @@
  * adds one of its joints when the other would duplicate a part; a fusing link counts in the merged assembly;
  * the special cases are capped at `maxIndividuals` too; `identityOnly` without identity throws.
  */
+import { minCostAssignment } from '../common/assignment';
 import { HerdError } from '../common/errors';
 import type { Peak } from '../model/decode';
 import type { Edge, EdgeCosts } from './affinity';
@@ -300,52 +301,9 @@ function maxAssignment(w: number[][], n: number, m: number): [number, number][] 
     const t = Array.from({ length: m }, (_, c) => w.map((row) => row[c]));
     return maxAssignment(t, m, n).map(([c, r]) => [r, c]);
   }
-  return hungarian(w.map((row) => row.map((v) => -v)), n, m).map((c, r) => [r, c]);
+  return minCostAssignment(w.map((row) => row.map((v) => -v)), n, m).map((c, r) => [r, c]);
 }
 
-/** Minimum-cost assignment of every row (n ≤ m), Hungarian algorithm with potentials, O(n²m). */
-function hungarian(cost: number[][], n: number, m: number): number[] {
-  const u = new Float64Array(n + 1), v = new Float64Array(m + 1);
-  const p = new Int32Array(m + 1), way = new Int32Array(m + 1); // p[j]: row (1-based) on column j
-  for (let i = 1; i <= n; i++) {
-    p[0] = i;
-    let j0 = 0;
-    const minv = new Float64Array(m + 1).fill(Infinity);
-    const used = new Uint8Array(m + 1);
-    do {
-      used[j0] = 1;
-      const i0 = p[j0];
-      let delta = Infinity, j1 = 0;
-      for (let j = 1; j <= m; j++) {
-        if (used[j]) continue;
-        const cur = cost[i0 - 1][j - 1] - u[i0] - v[j];
-        if (cur < minv[j]) {
-          minv[j] = cur;
-          way[j] = j0;
-        }
-        if (minv[j] < delta) {
-          delta = minv[j];
-          j1 = j;
-        }
-      }
-      for (let j = 0; j <= m; j++) {
-        if (used[j]) {
-          u[p[j]] += delta;
-          v[j] -= delta;
-        } else minv[j] -= delta;
-      }
-      j0 = j1;
-    } while (p[j0] !== 0);
-    do {
-      const j1 = way[j0];
-      p[j0] = p[j1];
-      j0 = j1;
-    } while (j0 !== 0);
-  }
-  const rowToCol = new Array<number>(n).fill(-1);
-  for (let j = 1; j <= m; j++) if (p[j] > 0) rowToCol[p[j] - 1] = j - 1;
-  return rowToCol;
-}
 
 /** Joint idx → (neighbour idx → link): the links not yet used by an assembly. */
 type Lookup = Map<number, Map<number, Link>>;

@@ -7,6 +7,7 @@
  * at `x = j*s + (s-1)/2`, `y = i*s + (s-1)/2`. Locref channels 2k / 2k+1 hold x / y offsets of part k in units
  * of `locrefStd` pixels. Pure array code: no tfjs, so it runs anywhere and is cheap to test.
  */
+import { minCostAssignment } from '../common/assignment';
 
 /** DeepLabCut's `locref_stdev`: locref maps are regressed in these units to keep targets near unit scale. */
 export const DEFAULT_LOCREF_STD = 7.2801;
@@ -133,57 +134,6 @@ export function argmaxPerPart(heatmap: Float32Array, Ho: number, Wo: number, K: 
   return result;
 }
 
-/**
- * Minimum-cost assignment for an n×m cost matrix with n ≤ m (Hungarian algorithm with potentials, O(n²m)).
- * Returns, for each row, its column.
- */
-function assignRows(cost: number[][], n: number, m: number): number[] {
-  const u = new Float64Array(n + 1);
-  const v = new Float64Array(m + 1);
-  const p = new Int32Array(m + 1); // p[j]: row (1-based) matched to column j, 0 = none
-  const way = new Int32Array(m + 1);
-  for (let i = 1; i <= n; i++) {
-    p[0] = i;
-    let j0 = 0;
-    const minv = new Float64Array(m + 1).fill(Infinity);
-    const used = new Uint8Array(m + 1);
-    do {
-      used[j0] = 1;
-      const i0 = p[j0];
-      let delta = Infinity;
-      let j1 = 0;
-      for (let j = 1; j <= m; j++) {
-        if (used[j]) continue;
-        const cur = cost[i0 - 1][j - 1] - u[i0] - v[j];
-        if (cur < minv[j]) {
-          minv[j] = cur;
-          way[j] = j0;
-        }
-        if (minv[j] < delta) {
-          delta = minv[j];
-          j1 = j;
-        }
-      }
-      for (let j = 0; j <= m; j++) {
-        if (used[j]) {
-          u[p[j]] += delta;
-          v[j] -= delta;
-        } else {
-          minv[j] -= delta;
-        }
-      }
-      j0 = j1;
-    } while (p[j0] !== 0);
-    do {
-      const j1 = way[j0];
-      p[j0] = p[j1];
-      j0 = j1;
-    } while (j0 !== 0);
-  }
-  const rowToCol = new Array<number>(n).fill(-1);
-  for (let j = 1; j <= m; j++) if (p[j] > 0) rowToCol[p[j] - 1] = j - 1;
-  return rowToCol;
-}
 
 export interface DetectionErrors {
   /** Mean Euclidean distance (px) over matched GT keypoints; NaN when nothing matched. */
@@ -240,10 +190,10 @@ export function detectionErrors(
     const gtRows = gt.length <= peaks.length;
     const pairs: [number, number][] = []; // [gt index, peak index]
     if (gtRows) {
-      assignRows(cost, gt.length, peaks.length).forEach((c, r) => pairs.push([r, c]));
+      minCostAssignment(cost, gt.length, peaks.length).forEach((c, r) => pairs.push([r, c]));
     } else {
       const t = peaks.map((_, c) => gt.map((_, r) => cost[r][c]));
-      assignRows(t, peaks.length, gt.length).forEach((r, c) => pairs.push([r, c]));
+      minCostAssignment(t, peaks.length, gt.length).forEach((r, c) => pairs.push([r, c]));
     }
     for (const [g, p] of pairs) {
       const d = dist[g][p];
