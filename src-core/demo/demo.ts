@@ -3,7 +3,9 @@ import * as path from 'node:path';
 import { HerdError } from '../common/errors';
 import { silentProgress, type ProgressReporter } from '../common/progress';
 import { extractFrames } from '../frames/extract';
+import { analyzeVideos } from '../infer/analyze';
 import { createTrainingDataset } from '../dataset';
+import { evaluateNetwork } from '../evaluate/evaluate';
 import { checkLabels } from '../labels/check';
 import { createProject } from '../project/create';
 import { editConfig } from '../project/edit';
@@ -131,6 +133,22 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       'learning stats': trained.learningStats,
     },
   });
+
+  const evaluation = await evaluateNetwork(synth.configPath, { progress, signal: options.signal });
+  const scores = evaluation.evaluations[0]!;
+  steps.push({
+    stage: 'evaluate',
+    summary: `${path.basename(scores.snapshot)}: train error ${scores.train.rmse.toFixed(1)} px, test error ${scores.test.rmse.toFixed(1)} px, test mAP ${scores.test.mAP.toFixed(1)}`,
+    outputs: { results: evaluation.files[0]! },
+  });
+
+  const analysis = await analyzeVideos(synth.configPath, [synth.videoPath], { progress, signal: options.signal });
+  const [analyzed] = analysis.videos;
+  steps.push({
+    stage: 'analyze',
+    summary: `${analyzed!.frames} frames at ${analyzed!.fps.toFixed(1)} fps (ONNX Runtime), animals assembled from part-affinity fields`,
+    outputs: { detections: analyzed!.detections },
+  });
   return { directory, configPath: synth.configPath, steps };
 }
 
@@ -173,6 +191,6 @@ export function formatDemo(result: DemoResult): string {
     lines.push('', `${i + 1}. ${step.stage}: ${step.summary}`);
     for (const [name, file] of Object.entries(step.outputs)) lines.push(`   ${name}: ${shortPath(file)}`);
   }
-  lines.push('', 'Stages still to come: evaluate, analyze, tracking, stitching, filtering, plots, labeled videos.');
+  lines.push('', 'Stages still to come: tracking, stitching, filtering, plots, labeled videos.');
   return lines.join('\n');
 }

@@ -13,7 +13,7 @@ import { loadShuffle } from '../dataset';
 import type { Peak } from '../model/decode';
 import { loadProject, type Project } from '../project/load';
 import { collectVideoPaths } from '../project/videos';
-import { imageToTensor } from '../train/augment';
+import { normalizePixels } from '../train/augment';
 import { decodeFrames, probeVideo, type CropBox, type Frame, type VideoInfo } from '../video';
 import { framePoses, type FramePoseOptions, type FramePoses } from './frame-poses';
 import { scorerName, writeDetections, writePoseTable, type DetectionsContent } from './outputs';
@@ -218,13 +218,13 @@ async function analyzeVideo(video: string, project: Project, model: PoseModel, s
 function packFrames(frames: Frame[], height: number, width: number, normalizeImages: boolean): Float32Array {
   const out = new Float32Array(frames.length * height * width * 3);
   const options = { normalizeImages, scaleToUnitRange: !normalizeImages };
-  const black = imageToTensor({ width: 1, height: 1, data: new Uint8Array(3) }, options);
+  const black = new Float32Array(3);
+  normalizePixels(new Uint8Array(3), 0, black, 0, 1, options);
   frames.forEach((frame, b) => {
-    const values = imageToTensor({ width: frame.width, height: frame.height, data: frame.data }, options);
     const base = b * height * width * 3;
     for (let y = 0; y < height; y++) {
       const row = base + y * width * 3;
-      if (y < frame.height) out.set(values.subarray(y * frame.width * 3, (y + 1) * frame.width * 3), row);
+      if (y < frame.height) normalizePixels(frame.data, y * frame.width * 3, out, row, frame.width, options);
       for (let x = y < frame.height ? frame.width : 0; x < width; x++) out.set(black, row + x * 3);
     }
   });

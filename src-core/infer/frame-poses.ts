@@ -33,16 +33,17 @@ function frameSlice(arrays: HeadArrays, name: keyof HeadArrays, index: number): 
   return { data: array.data.subarray(index * size, (index + 1) * size), Ho, Wo, C };
 }
 
-/** Probability maps of a frame's heatmap-like head (the network gives logits). */
-function probabilities(arrays: HeadArrays, name: 'heatmap' | 'unique_heatmap' | 'identity', index: number) {
+/** Probability maps of a frame's identity head (the network gives logits). */
+function probabilities(arrays: HeadArrays, name: 'identity', index: number) {
   const slice = frameSlice(arrays, name, index);
   return slice && { ...slice, data: sigmoid(slice.data) };
 }
 
 export function framePoses(arrays: HeadArrays, index: number, info: PoseModelInfo, options: FramePoseOptions = {}): FramePoses {
-  const heatmap = probabilities(arrays, 'heatmap', index)!;
+  // Heatmaps stay logits: peaks are found on them and only the peaks' scores become probabilities.
+  const heatmap = frameSlice(arrays, 'heatmap', index)!;
   const locref = frameSlice(arrays, 'locref', index);
-  const refine = { stride: info.stride, locref: locref?.data, locrefStd: info.locrefStd };
+  const refine = { stride: info.stride, locref: locref?.data, locrefStd: info.locrefStd, logits: true };
   const nmsRadius = options.nmsRadius ?? Math.max(1, Math.round(info.posDistThresh / info.stride));
   const maxIndividuals = info.individuals.length;
   const peaks = findPeaks(heatmap.data, heatmap.Ho, heatmap.Wo, heatmap.C, {
@@ -53,10 +54,10 @@ export function framePoses(arrays: HeadArrays, index: number, info: PoseModelInf
     maxPeaks: 2 * maxIndividuals + 2,
   });
 
-  const uniqueHeatmap = probabilities(arrays, 'unique_heatmap', index);
+  const uniqueHeatmap = frameSlice(arrays, 'unique_heatmap', index);
   const uniqueLocref = frameSlice(arrays, 'unique_locref', index);
   const uniquePeaks = uniqueHeatmap
-    ? argmaxPerPart(uniqueHeatmap.data, uniqueHeatmap.Ho, uniqueHeatmap.Wo, uniqueHeatmap.C, { stride: info.stride, locref: uniqueLocref?.data, locrefStd: info.locrefStd }).map((p) => (p ? [p] : []))
+    ? argmaxPerPart(uniqueHeatmap.data, uniqueHeatmap.Ho, uniqueHeatmap.Wo, uniqueHeatmap.C, { ...refine, locref: uniqueLocref?.data }).map((p) => (p ? [p] : []))
     : undefined;
 
   const identityMap = probabilities(arrays, 'identity', index);

@@ -47,6 +47,11 @@ export interface RefineOptions {
   /** `[Ho, Wo, 2K]` locref map; without it the peak is the cell centre. */
   locref?: Float32Array;
   locrefStd?: number;
+  /**
+   * The heatmap holds logits (the network's raw output) rather than probabilities: peaks are the same (the
+   * sigmoid is monotonic), and only the peaks' scores are turned into probabilities.
+   */
+  logits?: boolean;
 }
 
 export interface PeakOptions extends RefineOptions {
@@ -58,7 +63,8 @@ export interface PeakOptions extends RefineOptions {
   maxPeaks?: number;
 }
 
-function makePeak(row: number, col: number, k: number, K: number, Wo: number, score: number, o: RefineOptions): Peak {
+function makePeak(row: number, col: number, k: number, K: number, Wo: number, value: number, o: RefineOptions): Peak {
+  const score = o.logits ? 1 / (1 + Math.exp(-value)) : value;
   let x = cellCentre(col, o.stride);
   let y = cellCentre(row, o.stride);
   if (o.locref) {
@@ -71,46 +77,39 @@ function makePeak(row: number, col: number, k: number, K: number, Wo: number, sc
 }
 
 /**
- * Local maxima of each part's heatmap. A cell is a peak when it equals the maximum of the
- * `(2r+1)²` window around it (DLC's max-pool NMS, so equal neighbours on a plateau both survive) and
- * reaches `threshold`. The window maximum is computed separably (rows, then columns), O(Ho·Wo·r) per part.
+ * Local maxima of each part's heatmap. A cell is a peak when it reaches `threshold` and equals the maximum of
+ * the `(2r+1)²` window around it (DLC's max-pool NMS, so equal neighbours on a plateau both survive). Only
+ * cells above the threshold — a few per animal — have their window scanned.
  */
 export function findPeaks(heatmap: Float32Array, Ho: number, Wo: number, K: number, options: PeakOptions): Peak[][] {
   const r = options.nmsRadius ?? 5;
-  const threshold = options.threshold ?? 0.01;
+  const probability = options.threshold ?? 0.01;
+  const threshold = options.logits ? Math.log(probability / (1 - probability)) : probability;
   const maxPeaks = options.maxPeaks ?? Infinity;
-  const rowMax = new Float32Array(Ho * Wo);
-  const winMax = new Float32Array(Ho * Wo);
-  const result: Peak[][] = [];
-  for (let k = 0; k < K; k++) {
-    for (let i = 0; i < Ho; i++) {
-      for (let j = 0; j < Wo; j++) {
-        let m = -Infinity;
-        const j1 = Math.min(Wo - 1, j + r);
-        for (let jj = Math.max(0, j - r); jj <= j1; jj++) m = Math.max(m, heatmap[(i * Wo + jj) * K + k]);
-        rowMax[i * Wo + j] = m;
+  const result: Peak[][] = Array.from({ length: K }, () => []);
+  for (let i = 0; i < Ho; i++) {
+    for (let j = 0; j < Wo; j++) {
+      const base = (i * Wo + j) * K;
+      for (let k = 0; k < K; k++) {
+        const v = heatmap[base + k];
+        if (v >= threshold && isWindowMaximum(heatmap, Ho, Wo, K, i, j, k, r, v)) result[k].push(makePeak(i, j, k, K, Wo, v, options));
       }
     }
-    for (let i = 0; i < Ho; i++) {
-      const i1 = Math.min(Ho - 1, i + r);
-      for (let j = 0; j < Wo; j++) {
-        let m = -Infinity;
-        for (let ii = Math.max(0, i - r); ii <= i1; ii++) m = Math.max(m, rowMax[ii * Wo + j]);
-        winMax[i * Wo + j] = m;
-      }
-    }
-    const peaks: Peak[] = [];
-    for (let i = 0; i < Ho; i++) {
-      for (let j = 0; j < Wo; j++) {
-        const v = heatmap[(i * Wo + j) * K + k];
-        if (v >= threshold && v === winMax[i * Wo + j]) peaks.push(makePeak(i, j, k, K, Wo, v, options));
-      }
-    }
+  }
+  for (const peaks of result) {
     peaks.sort((a, b) => b.score - a.score);
     if (peaks.length > maxPeaks) peaks.length = maxPeaks;
-    result.push(peaks);
   }
   return result;
+}
+
+function isWindowMaximum(heatmap: Float32Array, Ho: number, Wo: number, K: number, i: number, j: number, k: number, r: number, v: number): boolean {
+  const i1 = Math.min(Ho - 1, i + r);
+  const j1 = Math.min(Wo - 1, j + r);
+  for (let ii = Math.max(0, i - r); ii <= i1; ii++) {
+    for (let jj = Math.max(0, j - r); jj <= j1; jj++) if (heatmap[(ii * Wo + jj) * K + k] > v) return false;
+  }
+  return true;
 }
 
 /**

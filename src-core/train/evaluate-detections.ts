@@ -38,14 +38,14 @@ export function evaluateDetections(
     const batch = makeBatch(samples, [i], setup, { inputMultiple: options.inputMultiple, normalizeImages: options.normalizeImages });
     const [heatmap, locref, shape] = tf.tidy(() => {
       const outputs = runTfModel(model, tf.tensor4d(batch.images, [1, batch.height, batch.width, 3]), false);
-      return [tf.sigmoid(outputs.heatmap!), outputs.locref!, outputs.heatmap!.shape] as const;
+      return [outputs.heatmap!, outputs.locref!, outputs.heatmap!.shape] as const;
     });
-    const probabilities = heatmap.dataSync() as Float32Array;
+    const logits = heatmap.dataSync() as Float32Array;
     const offsets = locref.dataSync() as Float32Array;
     heatmap.dispose();
     locref.dispose();
     const [, Ho, Wo] = shape;
-    const peaks = findPeaks(probabilities, Ho, Wo, K, { stride: setup.stride, locref: offsets, locrefStd: setup.locrefStd, nmsRadius, threshold: 0.1, maxPeaks: setup.individuals.length });
+    const peaks = findPeaks(logits, Ho, Wo, K, { stride: setup.stride, locref: offsets, locrefStd: setup.locrefStd, logits: true, nmsRadius, threshold: 0.1, maxPeaks: setup.individuals.length });
     const errors = detectionErrors(samples[i]!.keypoints, setup.individuals.length, K, peaks, options.pcutoff);
     sum += errors.matched > 0 ? errors.meanError * errors.matched : 0;
     matched += errors.matched;

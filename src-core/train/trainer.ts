@@ -210,8 +210,8 @@ export async function trainNetwork(configPath: string, options: TrainOptions = {
         images_per_second: imagesPerSecond,
       });
       if (evaluate && metrics && Number.isFinite(metrics.rmse) && (!best || metrics.rmse < best.value)) {
-        // The best snapshot by the test error (DeepLabCut ranks by test.mAP, which needs assembly: issue #5).
-        if (best) fs.rmSync(best.file, { force: true });
+        // The best snapshot by the test detection error, measured every eval_interval epochs (DeepLabCut ranks by
+        // test mAP, which needs assembled animals: `herd evaluate` reports it for any snapshot).
         best = { file: path.join(trainFolder, snapshotName(epoch, true)), value: metrics.rmse };
         for (const old of existingSnapshots(trainFolder).filter((f) => path.basename(f).startsWith('snapshot-best'))) fs.rmSync(old, { force: true });
         save(best.file, epoch, { test_rmse: String(metrics.rmse) });

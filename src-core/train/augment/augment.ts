@@ -268,20 +268,31 @@ const IMAGENET_STD = [0.229, 0.224, 0.225];
  * `scaleToUnitRange`, else v.
  */
 export function imageToTensor(image: RgbImage, options: Pick<AugmentOptions, 'normalizeImages' | 'scaleToUnitRange'>): Float32Array {
-  const src = image.data;
-  const out = new Float32Array(src.length);
-  if (options.normalizeImages) {
-    const scale = IMAGENET_STD.map((s) => 1 / (255 * s));
-    const offset = IMAGENET_MEAN.map((m, c) => m / IMAGENET_STD[c]);
-    for (let k = 0; k < src.length; k += 3) {
-      out[k] = src[k] * scale[0] - offset[0];
-      out[k + 1] = src[k + 1] * scale[1] - offset[1];
-      out[k + 2] = src[k + 2] * scale[2] - offset[2];
-    }
-  } else if (options.scaleToUnitRange) {
-    for (let k = 0; k < src.length; k++) out[k] = src[k] / 255;
-  } else {
-    for (let k = 0; k < src.length; k++) out[k] = src[k];
-  }
+  const out = new Float32Array(image.data.length);
+  normalizePixels(image.data, 0, out, 0, image.width * image.height, options);
   return out;
+}
+
+/** `imageToTensor` for `pixels` RGB pixels from `src[from…]` into `out[to…]` (video frames go straight into a batch). */
+export function normalizePixels(
+  src: Uint8Array,
+  from: number,
+  out: Float32Array,
+  to: number,
+  pixels: number,
+  options: Pick<AugmentOptions, 'normalizeImages' | 'scaleToUnitRange'>,
+): void {
+  const end = from + 3 * pixels;
+  if (options.normalizeImages) {
+    const [s0, s1, s2] = IMAGENET_STD.map((s) => 1 / (255 * s)) as [number, number, number];
+    const [o0, o1, o2] = IMAGENET_MEAN.map((m, c) => m / IMAGENET_STD[c]!) as [number, number, number];
+    for (let k = from, o = to; k < end; k += 3, o += 3) {
+      out[o] = src[k]! * s0 - o0;
+      out[o + 1] = src[k + 1]! * s1 - o1;
+      out[o + 2] = src[k + 2]! * s2 - o2;
+    }
+  } else {
+    const scale = options.scaleToUnitRange ? 1 / 255 : 1;
+    for (let k = from, o = to; k < end; k++, o++) out[o] = src[k]! * scale;
+  }
 }

@@ -1,7 +1,7 @@
 /**
  * A minimal functional conv-net on tfjs-core (no tfjs-layers): parameters are tf.Variables, the forward pass is a
- * function. Used by the engine's tests and bench; the pose model can grow from it (see the engine README notes in
- * backend.ts / wasm-gradients.ts).
+ * function. Used by the engine's kernel tests and bench-step.ts; the pose networks are model graphs in
+ * src-core/model/.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
