@@ -343,10 +343,10 @@ async function evaluationNodes(summary: ProjectSummary, fs: ProjectFs): Promise<
   return nodes;
 }
 
-/** What kind of output a file next to a video is, from DeepLabCut's names. */
+/** What kind of output a file next to a video is, from DeepLabCut's names (and Herd's detections file). */
 export function describeOutput(name: string): string {
   if (/_labeled\.\w+$/.test(name)) return 'labeled video';
-  if (name.endsWith('_full.pickle')) return 'detections';
+  if (name.endsWith('_full.pickle') || name.endsWith('_detections.safetensors')) return 'detections';
   if (name.endsWith('_assemblies.pickle')) return 'assemblies';
   if (name.endsWith('_meta.pickle')) return 'metadata';
   if (/\.pickle$/.test(name)) return 'tracklets';

@@ -148,7 +148,8 @@ export function buildArgs(step: WorkflowStep, input: StepInput): string[] {
     return args;
   }
   if (step.takesVideos && videos.length > 0) args.push(...videos);
-  if (step.takesShuffle && input.shuffle !== undefined) args.push('--shuffle', String(input.shuffle));
+  // evaluate takes a list of shuffles (DeepLabCut's `Shuffles`), the other steps one.
+  if (step.takesShuffle && input.shuffle !== undefined) args.push(step.cli === 'evaluate' ? '--shuffles' : '--shuffle', String(input.shuffle));
   if (step.takesTrackMethod && input.trackMethod) args.push('--track-method', input.trackMethod);
   if (step.cli === 'analyze' && input.autoTrack !== undefined) args.push(input.autoTrack ? '--auto-track' : '--no-auto-track');
   return args;

@@ -79,6 +79,7 @@ test('parseTrainsetShuffle and describeOutput follow DeepLabCut names', () => {
   assert.deepEqual(parseTrainsetShuffle('mice_ana80shuffle1.pickle'), { fraction: 80, shuffle: 1 });
   assert.deepEqual(parseTrainsetShuffle('CollectedData_ana.h5'), {});
   assert.equal(describeOutput('m1DLC_Resnet50_miceNov25shuffle1_snapshot_200_el.h5'), 'tracks (el)');
+  assert.equal(describeOutput('m1DLC_HerdSmall_miceNov25shuffle1_snapshot_best-50_detections.safetensors'), 'detections');
   assert.equal(describeOutput('m1DLC_Resnet50_miceNov25shuffle1_snapshot_200_el_filtered.csv'), 'filtered tracks (el)');
   assert.equal(describeOutput('m1DLC_Resnet50_miceNov25shuffle1_snapshot_200_full.pickle'), 'detections');
   assert.equal(describeOutput('m1DLC_Resnet50_miceNov25shuffle1_snapshot_200_el_labeled.mp4'), 'labeled video');

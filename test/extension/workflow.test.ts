@@ -56,6 +56,7 @@ test('project steps take config.yaml first; videos, shuffle and tracker where th
   assert.deepEqual(buildArgs(stepById('extractFrames'), { config, videos: ['/p/videos/a.mp4', '/p/videos/b.mp4'], algo: 'uniform' }), [config, '--algo', 'uniform', '--videos', '/p/videos/a.mp4,/p/videos/b.mp4']);
   assert.deepEqual(buildArgs(stepById('addVideos'), { config, videos: ['/v/c.mp4'], copyVideos: true }), [config, '/v/c.mp4', '--copy-videos']);
   assert.deepEqual(buildArgs(stepById('trainNetwork'), { config, shuffle: 2, trackMethod: 'box' }), [config, '--shuffle', '2']);
+  assert.deepEqual(buildArgs(stepById('evaluateNetwork'), { config, shuffle: 3 }), [config, '--shuffles', '3']);
   assert.deepEqual(buildArgs(stepById('analyzeVideos'), { config, videos: ['/v/a.mp4'], shuffle: 1, trackMethod: 'ellipse', autoTrack: false }), [config, '/v/a.mp4', '--shuffle', '1', '--track-method', 'ellipse', '--no-auto-track']);
   assert.deepEqual(buildArgs(stepById('stitchTracklets'), { config, videos: ['/v/a.mp4'], shuffle: 1, trackMethod: 'box', autoTrack: true }), [config, '/v/a.mp4', '--shuffle', '1', '--track-method', 'box']);
   assert.deepEqual(buildArgs(stepById('checkLabels'), { config, shuffle: 3 }), [config]);

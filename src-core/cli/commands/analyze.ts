@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { HerdError } from '../../common/errors';
 import { analyzeVideos, type VideoAnalysis } from '../../infer/analyze';
 import type { Command } from '../command';
 import { listPositional, numberOption, positional, stringOption } from '../command';
@@ -31,6 +32,8 @@ export const analyzeCommand: Command = {
       destfolder: { type: 'string', value: 'DIR', description: 'where the outputs go (default: beside each video)' },
       'save-as-csv': { type: 'boolean', description: 'also write the pose table as CSV (single-animal projects)' },
       overwrite: { type: 'boolean', description: 'analyze again videos that have outputs' },
+      'track-method': { type: 'string', value: 'METHOD', description: 'tracker for --auto-track: box, skeleton or ellipse (config default_track_method)' },
+      'auto-track': { type: 'boolean', description: 'track after analysing (DeepLabCut auto_track); tracking is not in this version yet (issue #6), so this only says so' },
     },
     details: [
       'Writes <video><scorer>_detections.safetensors beside each video (every frame\'s assembled animals, unique body',
@@ -39,6 +42,10 @@ export const analyzeCommand: Command = {
     ].join('\n'),
   },
   async run(args, context) {
+    const trackMethod = stringOption(args, 'track-method');
+    if (trackMethod !== undefined && !['box', 'skeleton', 'ellipse'].includes(trackMethod)) {
+      throw new HerdError('USAGE', `--track-method is box, skeleton or ellipse, got "${trackMethod}"`);
+    }
     const result = await analyzeVideos(positional(args, 'config'), listPositional(args, 'videos'), {
       videotype: stringOption(args, 'videotype'),
       shuffle: numberOption(args, 'shuffle'),
@@ -54,6 +61,9 @@ export const analyzeCommand: Command = {
       signal: context.signal,
     });
     const lines = [`Scorer ${result.scorer} (model ${result.model})`, ...result.videos.flatMap(describeVideo)];
+    if (args.options['auto-track'] === true) {
+      context.note('note: tracking is not in this version of herd yet (issue #6); the detections files above are what it will read');
+    }
     return { text: lines.join('\n'), data: { ...result } };
   },
 };
