@@ -35,7 +35,7 @@ export interface AccuracyBenchResult {
   minutes: number;
   train: TrainResult;
   /** Test error (px) after each evaluated epoch, from learning_stats.csv. */
-  curve: Array<{ epoch: number; rmse: number; loss: number }>;
+  curve: Array<{ epoch: number; rmse: number; loss: number; imagesPerSecond: number }>;
 }
 
 export async function runAccuracyBench(options: AccuracyBenchOptions): Promise<AccuracyBenchResult> {
@@ -64,10 +64,12 @@ export async function runAccuracyBench(options: AccuracyBenchOptions): Promise<A
   // Fit the epochs and the learning-rate drops (DeepLabCut's LRListScheduler, ÷10 at 75 % and 90 %) to the
   // time budget, from a calibration of the step rate: a schedule that never decays would not show the model at
   // its best.
-  const calibration = await trainNetwork(configPath, { epochs: 1, evalInterval: 1000, exportOnnx: false, signal: options.signal });
-  const perEpoch = shuffle.trainIndices.length / Math.max(0.1, calibration.imagesPerSecond);
+  // Two epochs, timed by the second one's own rate (the first one includes warm-up).
+  const calibration = await trainNetwork(configPath, { epochs: 2, evalInterval: 1000, exportOnnx: false, signal: options.signal });
+  const rate = readStats(calibration.learningStats).at(-1)!.imagesPerSecond;
+  const perEpoch = shuffle.trainIndices.length / Math.max(0.1, rate);
   const epochs = Math.max(2, Math.floor((options.minutes * 60) / perEpoch));
-  log(`calibration: ${calibration.imagesPerSecond.toFixed(1)} img/s → ${epochs} epochs of ${shuffle.trainIndices.length} images in ${options.minutes} min`);
+  log(`calibration: ${rate.toFixed(1)} img/s → ${epochs} epochs of ${shuffle.trainIndices.length} images in ${options.minutes} min`);
   // Start afresh: only the calibration's snapshots and stats go, pytorch_config.yaml stays.
   for (const name of fs.readdirSync(path.dirname(shuffle.pytorchConfigPath))) {
     if (name !== 'pytorch_config.yaml') fs.rmSync(path.join(path.dirname(shuffle.pytorchConfigPath), name), { force: true });
@@ -89,7 +91,7 @@ export async function runAccuracyBench(options: AccuracyBenchOptions): Promise<A
     testImages: shuffle.testIndices.length,
     minutes: options.minutes,
     train,
-    curve: readCurve(train.learningStats),
+    curve: readStats(train.learningStats).filter((row) => Number.isFinite(row.rmse)),
   };
 }
 
@@ -114,14 +116,19 @@ async function addLabelNoise(labelsH5: string, sigma: number, seed: number): Pro
   await saveLabels(path.dirname(labelsH5), table);
 }
 
-function readCurve(statsFile: string): AccuracyBenchResult['curve'] {
+/** The rows of a learning_stats.csv that matter here. */
+function readStats(statsFile: string): Array<{ epoch: number; rmse: number; loss: number; imagesPerSecond: number }> {
   const [header, ...rows] = fs.readFileSync(statsFile, 'utf8').trim().split('\n');
   const columns = header!.split(',');
-  const at = (name: string) => columns.indexOf(name);
+  const at = (cells: string[], name: string) => (cells[columns.indexOf(name)] === '' ? NaN : Number(cells[columns.indexOf(name)]));
   return rows
     .map((row) => row.split(','))
-    .filter((cells) => cells[at('metrics/test.rmse')] !== '')
-    .map((cells) => ({ epoch: Number(cells[at('epoch')]), rmse: Number(cells[at('metrics/test.rmse')]), loss: Number(cells[at('losses/train.total_loss')]) }));
+    .map((cells) => ({
+      epoch: at(cells, 'epoch'),
+      rmse: at(cells, 'metrics/test.rmse'),
+      loss: at(cells, 'losses/train.total_loss'),
+      imagesPerSecond: at(cells, 'images_per_second'),
+    }));
 }
 
 export function formatAccuracyBench(result: AccuracyBenchResult): string {
