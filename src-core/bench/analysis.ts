@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { concatFloat32 } from '../common/arrays';
 import { HerdError } from '../common/errors';
 import type { ProgressReporter } from '../common/progress';
 import { createTrainingDataset } from '../dataset';
@@ -55,7 +56,7 @@ export async function runAnalysisBench(options: AnalysisBenchOptions = {}): Prom
     for await (const frame of decodeFrames(video, { signal: options.signal })) {
       batch.push(imageToTensor({ width: frame.width, height: frame.height, data: frame.data }, { normalizeImages: true, scaleToUnitRange: false }));
       if (batch.length === batchSize) {
-        inputs.push(concat(batch));
+        inputs.push(concatFloat32(batch));
         batch = [];
       }
     }
@@ -83,16 +84,6 @@ export async function runAnalysisBench(options: AnalysisBenchOptions = {}): Prom
   } finally {
     fs.rmSync(folder, { recursive: true, force: true });
   }
-}
-
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 function findFile(folder: string, name: string): string {

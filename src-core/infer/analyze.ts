@@ -7,7 +7,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { concatFloat32 } from '../common/arrays';
 import { HerdError, isHerdError } from '../common/errors';
+import { createPoseArray, poseOffset } from '../common/pose';
 import { ProgressCounter, silentProgress, type ProgressReporter } from '../common/progress';
 import { loadShuffle } from '../dataset';
 import type { Peak } from '../model/decode';
@@ -18,7 +20,6 @@ import { decodeFrames, probeVideo, type CropBox, type Frame, type VideoInfo } fr
 import { framePoses, type FramePoseOptions, type FramePoses } from './frame-poses';
 import { scorerName, writeDetections, writePoseTable, type DetectionsContent } from './outputs';
 import { loadPoseModel, type HeadArrays, type PoseModel } from './pose-model';
-import { createPoseArray, poseOffset } from '../common/pose';
 
 export interface AnalyzeOptions {
   shuffle?: number;
@@ -131,7 +132,7 @@ async function analyzeVideo(video: string, project: Project, model: PoseModel, s
   const paddedWidth = Math.ceil(width / multiple) * multiple;
   const paddedHeight = Math.ceil(height / multiple) * multiple;
   const batchSize = options.batchSize ?? 4;
-  const collector = new PoseCollector(info.frameCount, model, crop);
+  const collector = new PoseCollector(model, crop);
   const counter = new ProgressCounter(options.progress ?? silentProgress, `analyze ${path.basename(video)}`, info.frameCount, 'frames');
   const started = performance.now();
   let stoppedAt: string | undefined;
@@ -231,29 +232,28 @@ function packFrames(frames: Frame[], height: number, width: number, normalizeIma
   return out;
 }
 
-/** Keeps each frame's assemblies, unique parts and peaks in flat arrays for the detections file. */
+/** Keeps each frame's assemblies, unique parts and peaks (a few hundred bytes a frame) for the output files. */
 class PoseCollector {
-  count = 0;
   private readonly K: number;
   private readonly U: number;
   private readonly animals: number;
-  private readonly assemblies: Float32Array;
-  private readonly scores: Float32Array;
-  private readonly unique: Float32Array;
+  private readonly assemblies: Float32Array[] = [];
+  private readonly scores: Float32Array[] = [];
+  private readonly unique: Float32Array[] = [];
   private readonly peaks: number[] = [];
   private readonly peakIdentity: number[] = [];
 
   constructor(
-    private readonly capacity: number,
     private readonly model: PoseModel,
     private readonly crop: CropBox | undefined,
   ) {
     this.K = model.info.bodyparts.length;
     this.U = model.info.uniqueBodyparts.length;
     this.animals = model.info.individuals.length;
-    this.assemblies = new Float32Array(capacity * this.animals * this.K * 4).fill(NaN);
-    this.scores = new Float32Array(capacity * this.animals).fill(NaN);
-    this.unique = new Float32Array(capacity * this.U * 3).fill(NaN);
+  }
+
+  get count(): number {
+    return this.assemblies.length;
   }
 
   /** Coordinates back in the full frame when the config crops. */
@@ -261,22 +261,27 @@ class PoseCollector {
     return this.crop ? [x + this.crop.x1, y + this.crop.y1] : [x, y];
   }
 
+  /** Frames arrive in order (the decoder numbers them from 0). */
   add(frame: number, poses: FramePoses): void {
-    if (frame >= this.capacity) return;
-    this.count = Math.max(this.count, frame + 1);
+    if (frame !== this.count) throw new Error(`frame ${frame} arrived out of order (expected ${this.count})`);
+    const assemblies = new Float32Array(this.animals * this.K * 4).fill(NaN);
+    const scores = new Float32Array(this.animals).fill(NaN);
     poses.animals.forEach((animal, a) => {
-      this.scores[frame * this.animals + a] = animal.score;
+      scores[a] = animal.score;
       for (let k = 0; k < this.K; k++) {
-        const at = ((frame * this.animals + a) * this.K + k) * 4;
         const [x, y] = this.shift(animal.keypoints[4 * k]!, animal.keypoints[4 * k + 1]!);
-        this.assemblies.set([x, y, animal.keypoints[4 * k + 2]!, animal.keypoints[4 * k + 3]!], at);
+        assemblies.set([x, y, animal.keypoints[4 * k + 2]!, animal.keypoints[4 * k + 3]!], (a * this.K + k) * 4);
       }
     });
+    const unique = new Float32Array(this.U * 3).fill(NaN);
     poses.unique.forEach((peak, u) => {
       if (!peak) return;
       const [x, y] = this.shift(peak.x, peak.y);
-      this.unique.set([x, y, peak.score], (frame * this.U + u) * 3);
+      unique.set([x, y, peak.score], u * 3);
     });
+    this.assemblies.push(assemblies);
+    this.scores.push(scores);
+    this.unique.push(unique);
     poses.peaks.forEach((partPeaks: Peak[], k) =>
       partPeaks.forEach((peak, i) => {
         const [x, y] = this.shift(peak.x, peak.y);
@@ -287,18 +292,18 @@ class PoseCollector {
   }
 
   detections(source: { video: string; info: VideoInfo; scorer: string; model: string; stoppedAt?: string }): DetectionsContent {
-    const n = this.count;
     const info = this.model.info;
     return {
-      assemblies: this.assemblies.slice(0, n * this.animals * this.K * 4),
-      assemblyScores: this.scores.slice(0, n * this.animals),
-      unique: this.U > 0 ? this.unique.slice(0, n * this.U * 3) : undefined,
+      assemblies: concatFloat32(this.assemblies),
+      assemblyScores: concatFloat32(this.scores),
+      unique: this.U > 0 ? concatFloat32(this.unique) : undefined,
       peaks: Float32Array.from(this.peaks),
       peakIdentity: info.withIdentity ? Float32Array.from(this.peakIdentity) : undefined,
+      maxAnimals: this.animals,
       metadata: {
         video: source.video,
         fps: source.info.fps,
-        frames: n,
+        frames: this.count,
         totalFrames: source.info.frameCount,
         width: source.info.width,
         height: source.info.height,
@@ -317,12 +322,9 @@ class PoseCollector {
   /** Single-animal projects: the one assembly per frame as a pose array. */
   singleAnimalPoses(bodyparts: string[]) {
     const poses = createPoseArray(this.count, ['animal'], bodyparts);
-    for (let frame = 0; frame < this.count; frame++) {
-      for (let k = 0; k < this.K; k++) {
-        const from = (frame * this.animals * this.K + k) * 4;
-        poses.data.set(this.assemblies.subarray(from, from + 3), poseOffset(poses, frame, 0, k));
-      }
-    }
+    this.assemblies.forEach((assembly, frame) => {
+      for (let k = 0; k < this.K; k++) poses.data.set(assembly.subarray(4 * k, 4 * k + 3), poseOffset(poses, frame, 0, k));
+    });
     return poses;
   }
 }

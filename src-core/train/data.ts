@@ -3,6 +3,7 @@
  * their head targets (float32 NHWC, ready to become tensors).
  */
 import * as path from 'node:path';
+import { concatFloat32 } from '../common/arrays';
 import { HerdError } from '../common/errors';
 import type { ProgressReporter } from '../common/progress';
 import { ProgressCounter, silentProgress } from '../common/progress';
@@ -182,14 +183,7 @@ export function makeBatch(
   );
   const stack = (pick: (t: (typeof perSample)[number]) => Float32Array | undefined): Float32Array | undefined => {
     const parts = perSample.map(pick);
-    if (parts.some((p) => p === undefined)) return undefined;
-    const out = new Float32Array(parts.reduce((n, p) => n + p!.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      out.set(p!, at);
-      at += p!.length;
-    }
-    return out;
+    return parts.some((p) => p === undefined) ? undefined : concatFloat32(parts as Float32Array[]);
   };
   const targets: BatchTargets = {
     heatmap: stack((t) => t.heatmap)!,
