@@ -6,17 +6,15 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import { writeFileAtomic } from '../common/atomic';
 import { HerdError } from '../common/errors';
 import { ProgressCounter, silentProgress, type ProgressReporter } from '../common/progress';
 import { loadShuffle, type LoadedShuffle } from '../dataset';
 import { framePoses, type FramePoseOptions } from '../infer/frame-poses';
 import { scorerName } from '../infer/outputs';
-import { modelInfoFromMetadata, type HeadArrays, type PoseModelInfo } from '../infer/pose-model';
-import type { HeadOutput } from '../model/graph';
+import { modelInfoFromMetadata, runTfHeads, type PoseModelInfo } from '../infer/pose-model';
 import { readSnapshot } from '../model/snapshot';
-import { disposeTfModel, runTfModel, tfModelFromValues, type TfModel } from '../model/tfjs-model';
+import { disposeTfModel, tfModelFromValues, type TfModel } from '../model/tfjs-model';
 import { loadSamples, makeBatch, type LabeledSample, type TargetSetup } from '../train/data';
 import { selectBackend } from '../train/engine/backend';
 import { keypointErrors, meanAveragePrecision, poolErrors, uniqueErrors, type EvalImage, type Pcutoff } from './metrics';
@@ -155,17 +153,6 @@ async function evaluateSnapshot(shuffle: LoadedShuffle, file: string, options: E
   }
 }
 
-/** The network's outputs for one image, as ONNX Runtime would give them (so post-processing is shared). */
-function predictHeads(model: TfModel, images: Float32Array, height: number, width: number): HeadArrays {
-  const outputs = tf.tidy(() => runTfModel(model, tf.tensor4d(images, [1, height, width, 3]), false));
-  const arrays: HeadArrays = {};
-  for (const [name, tensor] of Object.entries(outputs) as Array<[HeadOutput, tf.Tensor4D]>) {
-    arrays[name] = { data: tensor.dataSync() as Float32Array, shape: tensor.shape as [number, number, number, number] };
-    tensor.dispose();
-  }
-  return arrays;
-}
-
 function scoreSplit(
   model: TfModel,
   info: PoseModelInfo,
@@ -183,7 +170,7 @@ function scoreSplit(
   const counter = new ProgressCounter(options.progress ?? silentProgress, task, samples.length, 'images');
   samples.forEach((sample, i) => {
     const batch = makeBatch(samples, [i], setup, { inputMultiple: info.inputMultiple, normalizeImages: info.normalizeImages });
-    const poses = framePoses(predictHeads(model, batch.images, batch.height, batch.width), 0, info, options.assembly);
+    const poses = framePoses(runTfHeads(model, batch.images, 1, batch.height, batch.width), 0, info, options.assembly);
     const pred = new Float32Array(maxAnimals * K * 3).fill(NaN);
     poses.animals.forEach((animal, a) => {
       for (let k = 0; k < K; k++) pred.set(animal.keypoints.subarray(4 * k, 4 * k + 3), (a * K + k) * 3);

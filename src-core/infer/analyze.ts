@@ -33,6 +33,8 @@ export interface AnalyzeOptions {
   overwrite?: boolean;
   /** ONNX Runtime threads (default: every core). */
   threads?: number;
+  /** `onnx` (default; tfjs when ONNX Runtime is missing) or `tfjs` (the snapshot behind the model, e.g. on a GPU). */
+  runtime?: 'onnx' | 'tfjs';
   assembly?: FramePoseOptions;
   progress?: ProgressReporter;
   log?: (line: string) => void;
@@ -74,7 +76,7 @@ export async function analyzeVideos(configPath: string, inputs: string[], option
   const videos = collectVideoPaths(inputs, options.videotype);
   const shuffle = await loadShuffle(configPath, options.shuffle ?? 1, options.trainingsetindex ?? 0);
   const modelFile = options.model ? path.resolve(options.model) : path.join(shuffle.modelFolder, 'train', 'model.onnx');
-  const model = await loadPoseModel(modelFile, { threads: options.threads });
+  const model = await loadPoseModel(modelFile, { threads: options.threads, runtime: options.runtime, log: options.log });
   try {
     checkModelMatches(model, project, modelFile);
     const source = model.info.sourceSnapshot ?? '';
@@ -128,6 +130,11 @@ async function analyzeVideo(video: string, project: Project, model: PoseModel, s
   const crop = cropOf(project);
   const width = crop ? crop.x2 - crop.x1 : info.width;
   const height = crop ? crop.y2 - crop.y1 : info.height;
+  const trained = model.info.trainingImageSize;
+  if (trained && trained !== `${width}x${height}`) {
+    // A convolutional network runs at any size, but animals at another scale than in training are found worse.
+    log(`note: ${path.basename(video)} is ${width}×${height}${crop ? ' after cropping' : ''}; the model was trained on ${trained.replace('x', '×')} images — if the animals look smaller or larger, expect weaker predictions`);
+  }
   const multiple = model.info.inputMultiple;
   const paddedWidth = Math.ceil(width / multiple) * multiple;
   const paddedHeight = Math.ceil(height / multiple) * multiple;

@@ -5,10 +5,15 @@
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import { onnx } from 'onnx-proto';
 import type * as Ort from 'onnxruntime-node';
 import { HerdError } from '../common/errors';
 import type { HeadOutput } from '../model/graph';
+import { readSnapshot } from '../model/snapshot';
+import { disposeTfModel, runTfModel, tfModelFromValues, type TfModel } from '../model/tfjs-model';
+import { selectBackend } from '../train/engine/backend';
 
 export interface PoseModelInfo {
   netType: string;
@@ -23,6 +28,8 @@ export interface PoseModelInfo {
   posDistThresh: number;
   inputMultiple: number;
   normalizeImages: boolean;
+  /** `WxH` of most training images, when known. */
+  trainingImageSize?: string;
   /** The snapshot the model came from, and its epoch. */
   sourceSnapshot?: string;
   epoch?: number;
@@ -71,17 +78,37 @@ export function modelInfoFromMetadata(meta: Readonly<Record<string, string>>, fi
     posDistThresh: Number(meta.pos_dist_thresh ?? 17),
     inputMultiple: Number(meta.input_multiple ?? 16),
     normalizeImages: (meta.normalize_images ?? 'true') === 'true',
+    trainingImageSize: meta.training_image_size || undefined,
     sourceSnapshot: meta.source_snapshot,
     epoch: meta.epoch !== undefined ? Number(meta.epoch) : undefined,
   };
 }
 
-/** Loads a model for inference. `threads`: ONNX Runtime's intra-op threads (default: every core). */
-export async function loadPoseModel(file: string, options: { threads?: number } = {}): Promise<PoseModel> {
+export interface LoadPoseModelOptions {
+  /** ONNX Runtime's intra-op threads (default: every core). */
+  threads?: number;
+  /**
+   * `onnx` (default) runs the file with ONNX Runtime and falls back to tfjs when onnxruntime-node is not
+   * installed (e.g. the VS Code extension's bundle); `tfjs` runs the snapshot the ONNX file was exported from.
+   */
+  runtime?: 'onnx' | 'tfjs';
+  log?: (line: string) => void;
+}
+
+/** Loads a model for inference. */
+export async function loadPoseModel(file: string, options: LoadPoseModelOptions = {}): Promise<PoseModel> {
   if (!fs.existsSync(file)) throw new HerdError('MODEL_NOT_FOUND', 'model file not found; train the shuffle first (herd train)', { file });
   const bytes = fs.readFileSync(file);
   const info = readModelInfo(bytes, file);
-  const ort: typeof Ort = require('onnxruntime-node');
+  let ort: typeof Ort | undefined;
+  if (options.runtime !== 'tfjs') {
+    try {
+      ort = require('onnxruntime-node') as typeof Ort;
+    } catch (error) {
+      options.log?.(`note: ONNX Runtime is not available (${(error as Error).message.split('\n')[0]}); running the snapshot with tfjs instead`);
+    }
+  }
+  if (!ort) return loadTfjsPoseModel(file, info);
   const session = await ort.InferenceSession.create(bytes, {
     intraOpNumThreads: options.threads ?? os.availableParallelism(),
     graphOptimizationLevel: 'all',
@@ -105,4 +132,31 @@ export async function loadPoseModel(file: string, options: { threads?: number } 
     },
     close: () => session.release(),
   };
+}
+
+/** The tfjs fallback: the snapshot an ONNX file was exported from (named in its metadata, in the same folder). */
+async function loadTfjsPoseModel(onnxFile: string, info: PoseModelInfo): Promise<PoseModel> {
+  if (!info.sourceSnapshot) throw new HerdError('MODEL_INVALID', 'this ONNX model does not name the snapshot it came from, and ONNX Runtime is not available', { file: onnxFile });
+  const snapshotFile = path.join(path.dirname(onnxFile), info.sourceSnapshot);
+  const snapshot = readSnapshot(snapshotFile);
+  await selectBackend({ prefer: ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] });
+  const model = tfModelFromValues(snapshot.graph, snapshot.values);
+  return {
+    file: snapshotFile,
+    info,
+    outputs: Object.keys(snapshot.graph.outputs) as HeadOutput[],
+    run: async (images, batch, height, width) => runTfHeads(model, images, batch, height, width),
+    close: async () => disposeTfModel(model),
+  };
+}
+
+/** A tfjs model's head outputs for a batch, in the shape ONNX Runtime gives them (so post-processing is shared). */
+export function runTfHeads(model: TfModel, images: Float32Array, batch: number, height: number, width: number): HeadArrays {
+  const outputs = tf.tidy(() => runTfModel(model, tf.tensor4d(images, [batch, height, width, 3]), false));
+  const arrays: HeadArrays = {};
+  for (const [name, tensor] of Object.entries(outputs) as Array<[HeadOutput, tf.Tensor4D]>) {
+    arrays[name] = { data: tensor.dataSync() as Float32Array, shape: tensor.shape as [number, number, number, number] };
+    tensor.dispose();
+  }
+  return arrays;
 }

@@ -394,6 +394,7 @@ function snapshotMetadata(base: SnapshotContext, epoch: number, step: number, ex
     locref_std: String(settings.targets.locrefStd),
     pos_dist_thresh: String(settings.targets.posDistThresh),
     input_multiple: String(base.graph.inputMultiple),
+    training_image_size: commonImageSize(shuffle),
     normalize_images: String(base.normalizeImages),
     shuffle: String(shuffle.shuffle),
     task: shuffle.project.config.Task,
@@ -401,6 +402,13 @@ function snapshotMetadata(base: SnapshotContext, epoch: number, step: number, ex
     created: new Date().toISOString(),
     ...extra,
   };
+}
+
+/** The most common `WxH` of the shuffle's images (analysis warns about videos of another size). */
+function commonImageSize(shuffle: LoadedShuffle): string {
+  const counts = new Map<string, number>();
+  for (const image of shuffle.images) counts.set(`${image.width}x${image.height}`, (counts.get(`${image.width}x${image.height}`) ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '';
 }
 
 function writeOnnx(snapshotFile: string, target: string, shuffle: LoadedShuffle): string {

@@ -102,6 +102,22 @@ describe('analyze', () => {
     assert.deepEqual(readDetections(redone.videos[0]!.detections).assemblies, detections.assemblies);
   });
 
+  it('gives the same animals with the tfjs fallback as with ONNX Runtime', async () => {
+    const { config, video } = project();
+    const onnxRun = await analyzeVideos(config, [video], { destfolder: path.join(path.dirname(video), 'onnx') });
+    const notes: string[] = [];
+    const tfjsRun = await analyzeVideos(config, [video], { runtime: 'tfjs', destfolder: path.join(path.dirname(video), 'tfjs'), log: (l) => notes.push(l) });
+    const a = readDetections(onnxRun.videos[0]!.detections).assemblies;
+    const b = readDetections(tfjsRun.videos[0]!.detections).assemblies;
+    assert.equal(a.length, b.length);
+    let worst = 0;
+    for (let i = 0; i < a.length; i++) {
+      assert.equal(Number.isNaN(a[i]!), Number.isNaN(b[i]!), `slot ${i}`);
+      if (!Number.isNaN(a[i]!)) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+    }
+    assert.ok(worst < 1e-3, `largest difference ${worst}`);
+  });
+
   it('analyses what decodes of a damaged video and marks the output partial', async () => {
     const { config, video } = project();
     const mkv = video.replace(/\.mp4$/, '_damaged.mkv');
@@ -119,6 +135,17 @@ describe('analyze', () => {
     assert.equal(meta.partial, true);
     assert.equal(meta.frames, analysis!.frames);
     assert.ok(notes.some((n) => /marked partial/.test(n)));
+  });
+
+  it('warns when the video is not the size the model was trained on', async () => {
+    const { config, video } = project();
+    const larger = video.replace(/\.mp4$/, '_large.mp4');
+    const run = spawnSync(resolveFfmpeg(), ['-v', 'error', '-i', video, '-vf', 'scale=320:240', '-y', larger]);
+    assert.equal(run.status, 0, String(run.stderr));
+    const notes: string[] = [];
+    const result = await analyzeVideos(config, [larger], { log: (l) => notes.push(l) });
+    assert.equal(result.videos[0]!.status, 'analyzed');
+    assert.ok(notes.some((n) => /is 320×240; the model was trained on 256×192 images/.test(n)), notes.join('\n'));
   });
 
   it('says when the model is missing or predicts other body parts', async () => {

@@ -17,6 +17,11 @@ function describeVideo(v: VideoAnalysis): string[] {
   ];
 }
 
+function runtimeOption(value: string | undefined): 'onnx' | 'tfjs' | undefined {
+  if (value === undefined || value === 'onnx' || value === 'tfjs') return value;
+  throw new HerdError('USAGE', `--runtime is onnx or tfjs, got "${value}"`);
+}
+
 export const analyzeCommand: Command = {
   spec: {
     name: 'analyze',
@@ -29,6 +34,7 @@ export const analyzeCommand: Command = {
       model: { type: 'string', value: 'FILE', description: "an ONNX model instead of the shuffle's train/model.onnx (herd export-model makes one from any snapshot)" },
       'batch-size': { type: 'number', value: 'N', description: 'frames per inference batch', default: 4 },
       threads: { type: 'number', value: 'N', description: 'ONNX Runtime threads (default: every core)' },
+      runtime: { type: 'string', value: 'R', description: 'onnx (ONNX Runtime; tfjs if it is not installed) or tfjs (the snapshot behind the model, with tfjs-node-gpu where installed)', default: 'onnx' },
       destfolder: { type: 'string', value: 'DIR', description: 'where the outputs go (default: beside each video)' },
       'save-as-csv': { type: 'boolean', description: 'also write the pose table as CSV (single-animal projects)' },
       overwrite: { type: 'boolean', description: 'analyze again videos that have outputs' },
@@ -53,6 +59,7 @@ export const analyzeCommand: Command = {
       model: stringOption(args, 'model'),
       batchSize: numberOption(args, 'batch-size'),
       threads: numberOption(args, 'threads'),
+      runtime: runtimeOption(stringOption(args, 'runtime')),
       destfolder: stringOption(args, 'destfolder'),
       saveAsCsv: args.options['save-as-csv'] === true,
       overwrite: args.options.overwrite === true,
