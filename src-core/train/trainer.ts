@@ -156,7 +156,7 @@ export async function trainNetwork(configPath: string, options: TrainOptions = {
   };
 
   const threads = backend.kind === 'wasm' ? Math.max(1, Math.min(options.threads ?? Math.min(4, os.availableParallelism()), settings.batchSize)) : 1;
-  const pool = threads > 1 ? await ParallelSteps.start(model, threads) : undefined;
+  const pool = threads > 1 ? await startThreads(model, threads, log) : undefined;
   if (pool) log(`training steps shared by ${pool.threads} threads (one WebAssembly backend each)`);
   try {
     let finalEpoch = settings.epochs;
@@ -256,6 +256,16 @@ export async function trainNetwork(configPath: string, options: TrainOptions = {
   disposeTfModel(model);
   optimizer.dispose();
   return result;
+}
+
+/** Helper threads for the steps, or none (one thread trains as well, slower) when they cannot start. */
+async function startThreads(model: TfModel, threads: number, log: (line: string) => void): Promise<ParallelSteps | undefined> {
+  try {
+    return await ParallelSteps.start(model, threads);
+  } catch (error) {
+    log(`note: training on one thread: the helper threads did not start (${(error as Error).message})`);
+    return undefined;
+  }
 }
 
 async function chooseBackend(device: string): Promise<BackendChoice> {
