@@ -198,8 +198,8 @@ describe('ONNX export: the file', () => {
     const convs = graph.nodes.filter((n) => n.op === 'conv').length;
     assert.equal(g.node.filter((n) => n.opType === 'Conv').length, convs);
     const stem = g.initializer.find((t) => t.name === 'stem1/W') as onnx.TensorProto;
-    assert.deepEqual(stem.dims.map(Number), [32, 3, 3, 3]);
-    assert.equal(stem.rawData.length, 32 * 3 * 3 * 3 * 4);
+    assert.deepEqual(stem.dims.map(Number), [24, 3, 3, 3]);
+    assert.equal(stem.rawData.length, 24 * 3 * 3 * 3 * 4);
   });
 
   it('rejects what it cannot express', () => {
