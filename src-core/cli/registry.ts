@@ -1,6 +1,7 @@
 import type { Command } from './command';
 import { analyzeCommand } from './commands/analyze';
 import { evaluateCommand } from './commands/evaluate';
+import { createVideoWithAllDetectionsCommand } from './commands/render';
 import { convertToMultiAnimalCommand, mergeDatasetsCommand, syncLabelsCommand } from './commands/conversions';
 import { createTrainingDatasetCommand, createTrainingModelComparisonCommand } from './commands/dataset';
 import { extractFramesCommand } from './commands/frames';
@@ -30,6 +31,7 @@ export const COMMANDS = new Map<string, Command>(
     exportModelCommand,
     evaluateCommand,
     analyzeCommand,
+    createVideoWithAllDetectionsCommand,
     synthCommand,
     demoCommand,
     benchCommand,
@@ -38,7 +40,6 @@ export const COMMANDS = new Map<string, Command>(
 
 /** DeepLabCut's other steps, each waiting for the issue that builds it. */
 export const PLANNED_COMMANDS = new Map<string, string>([
-  ['create-video-with-all-detections', 'evaluation and analysis issue #5'],
   ['convert-detections2tracklets', 'tracking issue #6'],
   ['stitch-tracklets', 'tracking issue #6'],
   ['filter', 'tracking issue #6'],

@@ -88,15 +88,25 @@ export async function analyzeVideos(configPath: string, inputs: string[], option
       shuffle: shuffle.shuffle,
       snapshotUid: source.startsWith('snapshot-best') ? `best-${epoch}` : String(epoch),
     });
+    // The PAF edges to assemble with: pytorch_config's edges_to_keep (set by the data-driven skeleton selection).
+    const edges = options.assembly?.edges ?? edgesToKeep(shuffle.pytorchConfig, model.info.pafGraph.length);
     const results: VideoAnalysis[] = [];
     for (const video of videos) {
       options.signal?.throwIfAborted();
-      results.push(await analyzeVideo(video, project, model, scorer, options));
+      results.push(await analyzeVideo(video, project, model, scorer, { ...options, assembly: { ...options.assembly, edges } }));
     }
     return { scorer, model: modelFile, videos: results };
   } finally {
     await model.close();
   }
+}
+
+/** `model.heads.bodypart.predictor.edges_to_keep`, when it is a valid subset of the model's graph. */
+export function edgesToKeep(pytorchConfig: Record<string, unknown>, edgeCount: number): number[] | undefined {
+  const model = pytorchConfig.model as { heads?: { bodypart?: { predictor?: { edges_to_keep?: unknown } } } } | undefined;
+  const kept = model?.heads?.bodypart?.predictor?.edges_to_keep;
+  if (!Array.isArray(kept) || kept.length === 0 || kept.length === edgeCount) return undefined;
+  return kept.every((e) => Number.isInteger(e) && e >= 0 && e < edgeCount) ? (kept as number[]) : undefined;
 }
 
 function checkModelMatches(model: PoseModel, project: Project, file: string): void {
