@@ -2,7 +2,8 @@
  * `herd evaluate` (DeepLabCut's `evaluate_network`): every chosen snapshot of a shuffle predicts the train and
  * test images (full frames, no augmentation), its detections are assembled into animals exactly as `herd analyze`
  * does, and the poses are scored against the labels: DeepLabCut's "RMSE" (a mean pixel distance after matching
- * animals by OKS), the same above the p-cutoff, and OKS mAP / mAR (metrics.ts).
+ * animals by OKS), the same above the p-cutoff, and OKS mAP / mAR (metrics.ts). With `plotting`, the images are also
+ * drawn with their labels and the very predictions that were scored (plots.ts).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -17,7 +18,8 @@ import { readSnapshot } from '../model/snapshot';
 import { disposeTfModel, tfModelFromValues, type TfModel } from '../model/tfjs-model';
 import { loadSamples, makeBatch, type LabeledSample, type TargetSetup } from '../train/data';
 import { selectBackend } from '../train/engine/backend';
-import { keypointErrors, meanAveragePrecision, poolErrors, uniqueErrors, type EvalImage, type Pcutoff } from './metrics';
+import { keypointErrors, meanAveragePrecision, poolErrors, resolvePcutoffs, uniqueErrors, type EvalImage, type Pcutoff } from './metrics';
+import { EvaluationPlotter, isPlottingMode, PLOTTING_MODES, type PlottingMode } from './plots';
 
 export interface EvaluateOptions {
   shuffles?: number[];
@@ -27,9 +29,29 @@ export interface EvaluateOptions {
   /** Overrides config.yaml's pcutoff: a number, one per body part, or a mapping. */
   pcutoff?: Pcutoff;
   assembly?: FramePoseOptions;
+  /**
+   * Draw every train and test image with its labels and predictions (DeepLabCut's `plotting`), coloured per body
+   * part or per individual, into `evaluation-results-pytorch/iteration-N/<shuffle>/LabeledImages_<scorer>/`.
+   */
+  plotting?: PlottingMode;
+  /** Called with every scored image's predictions (exactly what is scored and plotted). */
+  onPredictions?: (image: ScoredImage) => void;
   progress?: ProgressReporter;
   log?: (line: string) => void;
   signal?: AbortSignal;
+}
+
+export interface ScoredImage {
+  snapshot: string;
+  split: 'train' | 'test';
+  /** `labeled-data/<video>/<image>`. */
+  imagePath: string;
+  /** Labels [individuals × K × 2] and predicted animals [slots × K × 3] (x, y, score; NaN = none). */
+  gt: Float32Array;
+  pred: Float32Array;
+  /** Unique body parts: labels [U × 2] and predictions [U × 3]. */
+  uniqueGt?: Float32Array;
+  uniquePred?: Float32Array;
 }
 
 export interface SplitScores {
@@ -52,12 +74,16 @@ export interface SnapshotEvaluation {
   bodyparts: string[];
   train: SplitScores;
   test: SplitScores;
+  /** With `plotting`: the `LabeledImages_<scorer>` folder and how many images were drawn into it. */
+  plots?: { folder: string; images: number };
 }
 
 export interface EvaluateResult {
   evaluations: SnapshotEvaluation[];
   /** The per-shuffle results files and the iteration's combined file. */
   files: string[];
+  /** With `plotting`: the `LabeledImages_<scorer>` folder of each evaluated snapshot. */
+  plotFolders: string[];
 }
 
 /** The snapshots of a shuffle's train folder, by epoch, the best one last. */
@@ -81,6 +107,9 @@ function chooseSnapshots(all: string[], which: 'all' | number[], folder: string)
 }
 
 export async function evaluateNetwork(configPath: string, options: EvaluateOptions = {}): Promise<EvaluateResult> {
+  if (options.plotting !== undefined && !isPlottingMode(options.plotting)) {
+    throw new HerdError('USAGE', `plotting must be ${PLOTTING_MODES.join(' or ')}, got "${String(options.plotting)}"`);
+  }
   await selectBackend({ prefer: ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] });
   const evaluations: SnapshotEvaluation[] = [];
   const files: string[] = [];
@@ -103,7 +132,8 @@ export async function evaluateNetwork(configPath: string, options: EvaluateOptio
   }
   const project = (await loadShuffle(configPath, (options.shuffles ?? [1])[0]!, options.trainingsetindex ?? 0)).project;
   files.push(writeCombinedResults(path.join(project.root, 'evaluation-results-pytorch', `iteration-${project.config.iteration}`), evaluations));
-  return { evaluations, files };
+  const plotFolders = evaluations.flatMap((e) => (e.plots ? [e.plots.folder] : []));
+  return { evaluations, files, plotFolders };
 }
 
 async function evaluateSnapshot(shuffle: LoadedShuffle, file: string, options: EvaluateOptions): Promise<SnapshotEvaluation> {
@@ -125,12 +155,38 @@ async function evaluateSnapshot(shuffle: LoadedShuffle, file: string, options: E
   };
   const model = tfModelFromValues(snapshot.graph, snapshot.values);
   const pcutoff = options.pcutoff ?? (shuffle.project.config.pcutoff as Pcutoff | undefined) ?? 0.6;
+  const epoch = info.epoch ?? 0;
+  const scorer = scorerName({
+    netType: info.netType,
+    task: shuffle.project.config.Task,
+    date: shuffle.project.config.date,
+    shuffle: shuffle.shuffle,
+    snapshotUid: path.basename(file).startsWith('snapshot-best') ? `best-${epoch}` : String(epoch),
+  });
   try {
-    const score = async (indices: number[], split: string) => {
+    const names = { bodyparts: info.bodyparts, uniqueBodyparts: info.uniqueBodyparts };
+    const plotter = options.plotting
+      ? new EvaluationPlotter(path.join(evaluationFolder(shuffle), `LabeledImages_${scorer}`), {
+          mode: options.plotting,
+          bodyparts: info.bodyparts.length,
+          uniqueBodyparts: info.uniqueBodyparts.length,
+          individuals: info.individuals.length,
+          animals: info.individuals.length,
+          pcutoffs: resolvePcutoffs(pcutoff, 'multi', info.bodyparts.length, names),
+          uniquePcutoffs: resolvePcutoffs(pcutoff, 'unique', info.uniqueBodyparts.length, names),
+        }, shuffle.project.config as unknown as Record<string, unknown>)
+      : undefined;
+    const score = async (indices: number[], split: 'train' | 'test') => {
       const samples = await loadSamples(shuffle, indices, setup, { signal: options.signal });
-      return scoreSplit(model, info, setup, samples, pcutoff, options, `evaluate ${path.basename(file)} (${split})`);
+      const onImage: OnImage = (sample, image) => {
+        plotter?.plot(sample.image, sample.imagePath, split, image);
+        options.onPredictions?.({ snapshot: file, split, imagePath: sample.imagePath, ...image });
+      };
+      const task = `evaluate ${path.basename(file)} (${split}${plotter ? ', plotting' : ''})`;
+      return scoreSplit(model, info, setup, samples, pcutoff, options, task, onImage);
     };
-    const epoch = info.epoch ?? 0;
+    const train = await score(shuffle.trainIndices, 'train');
+    const test = await score(shuffle.testIndices, 'test');
     return {
       shuffle: shuffle.shuffle,
       trainFraction: shuffle.trainFraction,
@@ -138,20 +194,18 @@ async function evaluateSnapshot(shuffle: LoadedShuffle, file: string, options: E
       snapshot: file,
       epoch,
       bodyparts: info.bodyparts,
-      scorer: scorerName({
-        netType: info.netType,
-        task: shuffle.project.config.Task,
-        date: shuffle.project.config.date,
-        shuffle: shuffle.shuffle,
-        snapshotUid: path.basename(file).startsWith('snapshot-best') ? `best-${epoch}` : String(epoch),
-      }),
-      train: await score(shuffle.trainIndices, 'train'),
-      test: await score(shuffle.testIndices, 'test'),
+      scorer,
+      train,
+      test,
+      ...(plotter ? { plots: { folder: plotter.folder, images: plotter.written } } : {}),
     };
   } finally {
     disposeTfModel(model);
   }
 }
+
+/** Receives each scored image with its predictions, before the split's scores are computed. */
+type OnImage = (sample: LabeledSample, image: { gt: Float32Array; pred: Float32Array; uniqueGt?: Float32Array; uniquePred?: Float32Array }) => void;
 
 function scoreSplit(
   model: TfModel,
@@ -161,6 +215,7 @@ function scoreSplit(
   pcutoff: Pcutoff,
   options: EvaluateOptions,
   task: string,
+  onImage?: OnImage,
 ): SplitScores {
   const K = info.bodyparts.length;
   const U = info.uniqueBodyparts.length;
@@ -168,22 +223,28 @@ function scoreSplit(
   const images: EvalImage[] = [];
   const uniqueImages: EvalImage[] = [];
   const counter = new ProgressCounter(options.progress ?? silentProgress, task, samples.length, 'images');
-  samples.forEach((sample, i) => {
-    const batch = makeBatch(samples, [i], setup, { inputMultiple: info.inputMultiple, normalizeImages: info.normalizeImages });
-    const poses = framePoses(runTfHeads(model, batch.images, 1, batch.height, batch.width), 0, info, options.assembly);
-    const pred = new Float32Array(maxAnimals * K * 3).fill(NaN);
-    poses.animals.forEach((animal, a) => {
-      for (let k = 0; k < K; k++) pred.set(animal.keypoints.subarray(4 * k, 4 * k + 3), (a * K + k) * 3);
+  try {
+    samples.forEach((sample, i) => {
+      options.signal?.throwIfAborted();
+      const batch = makeBatch(samples, [i], setup, { inputMultiple: info.inputMultiple, normalizeImages: info.normalizeImages });
+      const poses = framePoses(runTfHeads(model, batch.images, 1, batch.height, batch.width), 0, info, options.assembly);
+      const pred = new Float32Array(maxAnimals * K * 3).fill(NaN);
+      poses.animals.forEach((animal, a) => {
+        for (let k = 0; k < K; k++) pred.set(animal.keypoints.subarray(4 * k, 4 * k + 3), (a * K + k) * 3);
+      });
+      images.push({ gt: sample.keypoints, pred });
+      let uniquePred: Float32Array | undefined;
+      if (U > 0) {
+        uniquePred = new Float32Array(U * 3).fill(NaN);
+        poses.unique.forEach((peak, u) => peak && uniquePred!.set([peak.x, peak.y, peak.score], 3 * u));
+        if (sample.uniqueKeypoints) uniqueImages.push({ gt: sample.uniqueKeypoints, pred: uniquePred });
+      }
+      onImage?.(sample, { gt: sample.keypoints, pred, uniqueGt: sample.uniqueKeypoints, uniquePred });
+      counter.add();
     });
-    images.push({ gt: sample.keypoints, pred });
-    if (U > 0 && sample.uniqueKeypoints) {
-      const uniquePred = new Float32Array(U * 3).fill(NaN);
-      poses.unique.forEach((peak, u) => peak && uniquePred.set([peak.x, peak.y, peak.score], 3 * u));
-      uniqueImages.push({ gt: sample.uniqueKeypoints, pred: uniquePred });
-    }
-    counter.add();
-  });
-  counter.finish();
+  } finally {
+    counter.finish();
+  }
   const names = { bodyparts: info.bodyparts, uniqueBodyparts: info.uniqueBodyparts };
   const errors = keypointErrors(images, K, { pcutoff, ...names });
   const pooled = U > 0 ? poolErrors(errors, uniqueErrors(uniqueImages, U, { pcutoff, ...names })) : errors;
@@ -216,10 +277,14 @@ function formatCsv(rows: string[][]): string {
   return rows.map((cells) => cells.map(csvCell).join(',')).join('\n') + '\n';
 }
 
+/** `evaluation-results-pytorch/iteration-N/<shuffle folder>/` (the model folder's name). */
+function evaluationFolder(shuffle: LoadedShuffle): string {
+  return path.join(shuffle.project.root, 'evaluation-results-pytorch', `iteration-${shuffle.project.config.iteration}`, path.basename(shuffle.modelFolder));
+}
+
 /** `evaluation-results-pytorch/iteration-N/<shuffle folder>/<scorer>-results.csv`, one row per snapshot. */
 function writeShuffleResults(shuffle: LoadedShuffle, rows: SnapshotEvaluation[]): string {
-  const iteration = `iteration-${shuffle.project.config.iteration}`;
-  const folder = path.join(shuffle.project.root, 'evaluation-results-pytorch', iteration, path.basename(shuffle.modelFolder));
+  const folder = evaluationFolder(shuffle);
   fs.mkdirSync(folder, { recursive: true });
   const file = path.join(folder, `${rows[rows.length - 1]!.scorer}-results.csv`);
   writeFileAtomic(file, formatCsv([COLUMNS, ...rows.map(resultRow)]));

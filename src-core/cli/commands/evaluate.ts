@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { HerdError } from '../../common/errors';
 import { evaluateNetwork, type SnapshotEvaluation } from '../../evaluate/evaluate';
 import type { Pcutoff } from '../../evaluate/metrics';
+import { isPlottingMode, PLOTTING_MODES, type PlottingMode } from '../../evaluate/plots';
 import type { Command } from '../command';
 import { listOption, numberOption, positional, stringOption } from '../command';
 import { CONFIG_ARGUMENT } from '../shared-options';
@@ -30,6 +31,12 @@ function parsePcutoff(text: string | undefined): Pcutoff | undefined {
   return values.length === 1 ? values[0]! : values;
 }
 
+function parsePlotting(text: string | undefined): PlottingMode | undefined {
+  if (text === undefined) return undefined;
+  if (!isPlottingMode(text)) throw new HerdError('USAGE', `--plotting expects ${PLOTTING_MODES.join(' or ')}, got "${text}" (see: herd evaluate --help)`);
+  return text;
+}
+
 function describe(e: SnapshotEvaluation, bodyparts: boolean, names: string[]): string[] {
   const f = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : 'n/a');
   const lines = [
@@ -52,27 +59,32 @@ export const evaluateCommand: Command = {
       snapshots: { type: 'string', value: 'all|I,…', description: 'snapshot indices (−1 = last; the best snapshot sorts last) or all', default: '-1' },
       pcutoff: { type: 'string', value: 'P', description: 'p-cutoff: a number, one per body part (a,b,…), or a JSON mapping (default: config pcutoff)' },
       'show-errors': { type: 'boolean', description: 'print the error of every body part' },
+      plotting: { type: 'string', value: 'bodypart|individual', description: 'also draw every train/test image with labels (+) and predictions (. at or above the p-cutoff, x below), coloured per body part or individual' },
     },
     details: [
       'Errors are DeepLabCut\'s "RMSE": predicted animals (assembled from the detections exactly as herd analyze does)',
       'matched to the labeled ones by OKS, then the mean Euclidean distance in pixels over labeled keypoints. mAP/mAR: OKS',
       'σ = 0.1, thresholds 0.50:0.05:0.95. Results: evaluation-results-pytorch/iteration-N/<shuffle>/<scorer>-results.csv',
-      'and the iteration\'s CombinedEvaluation-results.csv.',
+      'and the iteration\'s CombinedEvaluation-results.csv. --plotting draws the images into',
+      '<shuffle>/LabeledImages_<scorer>/<Training|Test>-<video>-<image>.png (config.yaml colormap, dotsize, alphavalue).',
     ].join('\n'),
   },
   async run(args, context) {
     const snapshotsText = stringOption(args, 'snapshots') ?? '-1';
+    const plotting = parsePlotting(stringOption(args, 'plotting'));
     const result = await evaluateNetwork(positional(args, 'config'), {
       shuffles: integerList(listOption(args, 'shuffles'), 'shuffles'),
       trainingsetindex: numberOption(args, 'trainingsetindex'),
       snapshots: snapshotsText === 'all' ? 'all' : integerList(snapshotsText.split(','), 'snapshots'),
       pcutoff: parsePcutoff(stringOption(args, 'pcutoff')),
+      plotting,
       progress: context.progress,
       signal: context.signal,
     });
     const showErrors = args.options['show-errors'] === true;
     const lines = result.evaluations.flatMap((e) => describe(e, showErrors, e.bodyparts));
     lines.push(...result.files.map((file) => `results: ${file}`));
+    for (const e of result.evaluations) if (e.plots) lines.push(`labeled images (${e.plots.images}): ${e.plots.folder}`);
     return { text: lines.join('\n'), data: { ...result } };
   },
 };
