@@ -12,14 +12,17 @@ import { HerdError } from '../common/errors';
 import { ProgressCounter, silentProgress, type ProgressReporter } from '../common/progress';
 import { loadShuffle, type LoadedShuffle } from '../dataset';
 import { framePoses, type FramePoseOptions } from '../infer/frame-poses';
+import { edgesToKeep } from '../infer/analyze';
 import { scorerName } from '../infer/outputs';
 import { modelInfoFromMetadata, runTfHeads, type PoseModelInfo } from '../infer/pose-model';
 import { readSnapshot } from '../model/snapshot';
+import { editYamlFile } from '../project/edit';
 import { disposeTfModel, tfModelFromValues, type TfModel } from '../model/tfjs-model';
 import { loadSamples, makeBatch, type LabeledSample, type TargetSetup } from '../train/data';
 import { selectBackend } from '../train/engine/backend';
 import { keypointErrors, meanAveragePrecision, poolErrors, resolvePcutoffs, uniqueErrors, type EvalImage, type Pcutoff } from './metrics';
 import { EvaluationPlotter, isPlottingMode, PLOTTING_MODES, type PlottingMode } from './plots';
+import { selectPafGraphForShuffle } from './prune-graph';
 
 export interface EvaluateOptions {
   shuffles?: number[];
@@ -29,6 +32,8 @@ export interface EvaluateOptions {
   /** Overrides config.yaml's pcutoff: a number, one per body part, or a mapping. */
   pcutoff?: Pcutoff;
   assembly?: FramePoseOptions;
+  /** After scoring, choose the PAF edges by test mAP (DeepLabCut's data-driven skeleton) and save edges_to_keep. */
+  selectPafGraph?: boolean;
   /**
    * Draw every train and test image with its labels and predictions (DeepLabCut's `plotting`), coloured per body
    * part or per individual, into `evaluation-results-pytorch/iteration-N/<shuffle>/LabeledImages_<scorer>/`.
@@ -84,6 +89,8 @@ export interface EvaluateResult {
   files: string[];
   /** With `plotting`: the `LabeledImages_<scorer>` folder of each evaluated snapshot. */
   plotFolders: string[];
+  /** With `selectPafGraph`: the PAF edges chosen per shuffle. */
+  pafGraphs: PafGraphChoice[];
 }
 
 /** The snapshots of a shuffle's train folder, by epoch, the best one last. */
@@ -113,6 +120,7 @@ export async function evaluateNetwork(configPath: string, options: EvaluateOptio
   await selectBackend({ prefer: ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] });
   const evaluations: SnapshotEvaluation[] = [];
   const files: string[] = [];
+  const selections: PafGraphChoice[] = [];
   for (const shuffleNumber of options.shuffles ?? [1]) {
     const shuffle = await loadShuffle(configPath, shuffleNumber, options.trainingsetindex ?? 0);
     const trainFolder = path.join(shuffle.modelFolder, 'train');
@@ -129,11 +137,38 @@ export async function evaluateNetwork(configPath: string, options: EvaluateOptio
     }
     files.push(writeShuffleResults(shuffle, rows));
     evaluations.push(...rows);
+    if (options.selectPafGraph) selections.push(await choosePafGraph(shuffle, rows[rows.length - 1]!.snapshot, options));
   }
   const project = (await loadShuffle(configPath, (options.shuffles ?? [1])[0]!, options.trainingsetindex ?? 0)).project;
   files.push(writeCombinedResults(path.join(project.root, 'evaluation-results-pytorch', `iteration-${project.config.iteration}`), evaluations));
   const plotFolders = evaluations.flatMap((e) => (e.plots ? [e.plots.folder] : []));
-  return { evaluations, files, plotFolders };
+  return { evaluations, files, plotFolders, pafGraphs: selections };
+}
+
+export interface PafGraphChoice {
+  shuffle: number;
+  snapshot: string;
+  /** Edge indices into the model's PAF graph, written as `edges_to_keep`. */
+  edges: number[];
+  graphSize: number;
+  scores: Array<{ edges: number; mAP: number }>;
+}
+
+/**
+ * DeepLabCut's data-driven skeleton (prune_paf_graph.py): the candidate PAF graph with the best test mAP becomes
+ * `model.heads.bodypart.predictor.edges_to_keep` in pytorch_config.yaml, which analysis and evaluation then use.
+ */
+async function choosePafGraph(shuffle: LoadedShuffle, snapshot: string, options: EvaluateOptions): Promise<PafGraphChoice> {
+  const selection = await selectPafGraphForShuffle(shuffle, snapshot, { assembly: { ...options.assembly, edges: undefined }, progress: options.progress, signal: options.signal, log: options.log });
+  editYamlFile(shuffle.pytorchConfigPath, [{ key: ['model', 'heads', 'bodypart', 'predictor', 'edges_to_keep'], value: selection.best }]);
+  options.log?.(`shuffle ${shuffle.shuffle}: kept ${selection.best.length} of ${selection.graph.length} PAF edges (edges_to_keep in ${path.basename(shuffle.pytorchConfigPath)})`);
+  return {
+    shuffle: shuffle.shuffle,
+    snapshot,
+    edges: selection.best,
+    graphSize: selection.graph.length,
+    scores: selection.scores.map((s) => ({ edges: s.edges.length, mAP: s.mAP })),
+  };
 }
 
 async function evaluateSnapshot(shuffle: LoadedShuffle, file: string, options: EvaluateOptions): Promise<SnapshotEvaluation> {
@@ -155,6 +190,8 @@ async function evaluateSnapshot(shuffle: LoadedShuffle, file: string, options: E
   };
   const model = tfModelFromValues(snapshot.graph, snapshot.values);
   const pcutoff = options.pcutoff ?? (shuffle.project.config.pcutoff as Pcutoff | undefined) ?? 0.6;
+  // Assemble as `herd analyze` will: with pytorch_config's edges_to_keep when it names a subset of the graph.
+  options = { ...options, assembly: { ...options.assembly, edges: options.assembly?.edges ?? edgesToKeep(shuffle.pytorchConfig, info.pafGraph.length) } };
   const epoch = info.epoch ?? 0;
   const scorer = scorerName({
     netType: info.netType,

@@ -10,15 +10,23 @@ export type ConfigEdits = Array<{ key: Array<string | number>; value: unknown }>
  * validate the result, and write it atomically. Nothing is written if the result would be invalid.
  */
 export function editConfig(configPath: string, edits: ConfigEdits): void {
-  const yaml = readYamlFile(configPath);
+  // Re-parse so the checks see exactly what will be on disk and point at real lines.
+  editYamlFile(configPath, edits, (text) => validateConfig(parseYamlFile(configPath, text)));
+}
+
+/**
+ * Set keys in any YAML file (pytorch_config.yaml, inference_cfg.yaml) the same way: comments and order kept,
+ * `check` (if any) sees the new text before it is written atomically.
+ */
+export function editYamlFile(file: string, edits: ConfigEdits, check?: (text: string) => void): void {
+  const yaml = readYamlFile(file);
   for (const { key, value } of edits) {
     if (key.length === 0) throw new HerdError('USAGE', 'empty config key');
     yaml.document.setIn(key, value === undefined ? null : yaml.document.createNode(value));
   }
   const text = yaml.document.toString(YAML_STYLE);
-  // Re-parse so the checks see exactly what will be on disk and point at real lines.
-  validateConfig(parseYamlFile(configPath, text));
-  writeFileAtomic(configPath, text);
+  check?.(text);
+  writeFileAtomic(file, text);
 }
 
 /** `key.sub=value` from the command line; the value is read as YAML (`0.5`, `true`, `[a, b]`). */

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { onnx } from 'onnx-proto';
+import { parse } from 'yaml';
 import { HerdError } from '../../src-core/common/errors';
 import { createTrainingDataset } from '../../src-core/dataset';
 import { evaluateNetwork } from '../../src-core/evaluate/evaluate';
@@ -66,6 +67,21 @@ describe('evaluate', () => {
     assert.equal(fs.readFileSync(combined!, 'utf8').trim().split('\n').length, 1 + names.length);
     await assert.rejects(evaluateNetwork(config, { snapshots: [7] }), (e: unknown) => isCode('SNAPSHOT_NOT_FOUND')(e) && /outside the \d+ snapshots/.test((e as Error).message));
     await assert.rejects(evaluateNetwork(config, { pcutoff: { nose: 0.5 } }), isCode('PCUTOFF_UNKNOWN_BODYPART'));
+  });
+});
+
+describe('data-driven skeleton', () => {
+  it('saves the chosen PAF edges as edges_to_keep, and evaluation and analysis assemble with them', async () => {
+    const { config, video } = project();
+    const result = await evaluateNetwork(config, { selectPafGraph: true });
+    const [choice] = result.pafGraphs;
+    assert.ok(choice && choice.edges.length >= 3 && choice.edges.length <= choice.graphSize, JSON.stringify(choice));
+    const pytorchConfig = fs.readdirSync(path.dirname(config), { recursive: true }).map(String).find((f) => f.endsWith('pytorch_config.yaml'))!;
+    const text = fs.readFileSync(path.join(path.dirname(config), pytorchConfig), 'utf8');
+    const saved = (parse(text) as { model: { heads: { bodypart: { predictor: { edges_to_keep: number[] } } } } }).model.heads.bodypart.predictor.edges_to_keep;
+    assert.deepEqual(saved, choice.edges);
+    const analyzed = await analyzeVideos(config, [video]);
+    assert.equal(analyzed.videos[0]!.status, 'analyzed');
   });
 });
 

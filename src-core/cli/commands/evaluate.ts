@@ -59,6 +59,7 @@ export const evaluateCommand: Command = {
       snapshots: { type: 'string', value: 'all|I,…', description: 'snapshot indices (−1 = last; the best snapshot sorts last) or all', default: '-1' },
       pcutoff: { type: 'string', value: 'P', description: 'p-cutoff: a number, one per body part (a,b,…), or a JSON mapping (default: config pcutoff)' },
       'show-errors': { type: 'boolean', description: 'print the error of every body part' },
+      'select-paf-graph': { type: 'boolean', description: "then choose the PAF edges by test mAP (DeepLabCut's data-driven skeleton) and save them as edges_to_keep in pytorch_config.yaml" },
       plotting: { type: 'string', value: 'bodypart|individual', description: 'also draw every train/test image with labels (+) and predictions (. at or above the p-cutoff, x below), coloured per body part or individual' },
     },
     details: [
@@ -78,6 +79,7 @@ export const evaluateCommand: Command = {
       snapshots: snapshotsText === 'all' ? 'all' : integerList(snapshotsText.split(','), 'snapshots'),
       pcutoff: parsePcutoff(stringOption(args, 'pcutoff')),
       plotting,
+      selectPafGraph: args.options['select-paf-graph'] === true,
       progress: context.progress,
       signal: context.signal,
     });
@@ -85,6 +87,10 @@ export const evaluateCommand: Command = {
     const lines = result.evaluations.flatMap((e) => describe(e, showErrors, e.bodyparts));
     lines.push(...result.files.map((file) => `results: ${file}`));
     for (const e of result.evaluations) if (e.plots) lines.push(`labeled images (${e.plots.images}): ${e.plots.folder}`);
+    for (const g of result.pafGraphs) {
+      const tried = g.scores.map((s) => `${s.edges} edges: mAP ${s.mAP.toFixed(1)}`).join('; ');
+      lines.push(`shuffle ${g.shuffle}: PAF graph of ${g.edges.length} of ${g.graphSize} edges saved as edges_to_keep (${tried})`);
+    }
     return { text: lines.join('\n'), data: { ...result } };
   },
 };
