@@ -11,6 +11,7 @@ import { createProject } from '../project/create';
 import { editConfig } from '../project/edit';
 import { loadProject } from '../project/load';
 import { projectVideos } from '../project/videos';
+import { createVideoWithAllDetections } from '../render';
 import { createSynthProject } from '../synth/project';
 import { trainNetwork } from '../train/trainer';
 import { probeVideo } from '../video';
@@ -148,6 +149,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     stage: 'analyze',
     summary: `${analyzed!.frames} frames at ${analyzed!.fps.toFixed(1)} fps (ONNX Runtime), animals assembled from part-affinity fields`,
     outputs: { detections: analyzed!.detections },
+  });
+
+  const rendered = await createVideoWithAllDetections(synth.configPath, [synth.videoPath], { progress, signal: options.signal });
+  const [video0] = rendered.videos;
+  steps.push({
+    stage: 'video with all detections',
+    summary: `${video0!.drawn} detections at or above p-cutoff ${rendered.pcutoff} drawn on ${video0!.frames} frames`,
+    outputs: { video: video0!.output },
   });
   return { directory, configPath: synth.configPath, steps };
 }
