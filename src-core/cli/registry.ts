@@ -2,6 +2,8 @@ import type { Command } from './command';
 import { analyzeCommand } from './commands/analyze';
 import { evaluateCommand } from './commands/evaluate';
 import { createVideoWithAllDetectionsCommand } from './commands/render';
+import { extractSaveAllMapsCommand } from './commands/maps';
+import { plotEdgeAffinityDistributionsCommand } from './commands/affinity-plot';
 import { convertToMultiAnimalCommand, mergeDatasetsCommand, syncLabelsCommand } from './commands/conversions';
 import { createTrainingDatasetCommand, createTrainingModelComparisonCommand } from './commands/dataset';
 import { extractFramesCommand } from './commands/frames';
@@ -32,6 +34,8 @@ export const COMMANDS = new Map<string, Command>(
     evaluateCommand,
     analyzeCommand,
     createVideoWithAllDetectionsCommand,
+    plotEdgeAffinityDistributionsCommand,
+    extractSaveAllMapsCommand,
     synthCommand,
     demoCommand,
     benchCommand,

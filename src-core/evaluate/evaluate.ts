@@ -14,15 +14,13 @@ import { loadShuffle, type LoadedShuffle } from '../dataset';
 import { framePoses, type FramePoseOptions } from '../infer/frame-poses';
 import { edgesToKeep } from '../infer/analyze';
 import { scorerName } from '../infer/outputs';
-import { modelInfoFromMetadata, runTfHeads, type PoseModelInfo } from '../infer/pose-model';
-import { readSnapshot } from '../model/snapshot';
 import { editYamlFile } from '../project/edit';
-import { disposeTfModel, tfModelFromValues, type TfModel } from '../model/tfjs-model';
-import { loadSamples, makeBatch, type LabeledSample, type TargetSetup } from '../train/data';
+import { loadSamples, type LabeledSample } from '../train/data';
 import { selectBackend } from '../train/engine/backend';
 import { keypointErrors, meanAveragePrecision, poolErrors, resolvePcutoffs, uniqueErrors, type EvalImage, type Pcutoff } from './metrics';
 import { EvaluationPlotter, isPlottingMode, PLOTTING_MODES, type PlottingMode } from './plots';
 import { selectPafGraphForShuffle } from './prune-graph';
+import { openSnapshot, type SnapshotRunner } from './snapshot-runner';
 
 export interface EvaluateOptions {
   shuffles?: number[];
@@ -172,23 +170,8 @@ async function choosePafGraph(shuffle: LoadedShuffle, snapshot: string, options:
 }
 
 async function evaluateSnapshot(shuffle: LoadedShuffle, file: string, options: EvaluateOptions): Promise<SnapshotEvaluation> {
-  const snapshot = readSnapshot(file);
-  const info = modelInfoFromMetadata(snapshot.metadata, file);
-  if (info.bodyparts.join('\u0000') !== shuffle.project.bodyparts.join('\u0000')) {
-    throw new HerdError('MODEL_MISMATCH', `the snapshot predicts ${info.bodyparts.join(', ')}, the project has ${shuffle.project.bodyparts.join(', ')}`, { file });
-  }
-  const setup: TargetSetup = {
-    bodyparts: info.bodyparts,
-    uniqueBodyparts: info.uniqueBodyparts,
-    individuals: info.individuals,
-    edges: info.pafGraph,
-    withIdentity: info.withIdentity,
-    stride: info.stride,
-    locrefStd: info.locrefStd,
-    posDistThresh: info.posDistThresh,
-    pafWidth: 20,
-  };
-  const model = tfModelFromValues(snapshot.graph, snapshot.values);
+  const runner = openSnapshot(shuffle, file);
+  const { info, setup } = runner;
   const pcutoff = options.pcutoff ?? (shuffle.project.config.pcutoff as Pcutoff | undefined) ?? 0.6;
   // Assemble as `herd analyze` will: with pytorch_config's edges_to_keep when it names a subset of the graph.
   options = { ...options, assembly: { ...options.assembly, edges: options.assembly?.edges ?? edgesToKeep(shuffle.pytorchConfig, info.pafGraph.length) } };
@@ -220,7 +203,7 @@ async function evaluateSnapshot(shuffle: LoadedShuffle, file: string, options: E
         options.onPredictions?.({ snapshot: file, split, imagePath: sample.imagePath, ...image });
       };
       const task = `evaluate ${path.basename(file)} (${split}${plotter ? ', plotting' : ''})`;
-      return scoreSplit(model, info, setup, samples, pcutoff, options, task, onImage);
+      return scoreSplit(runner, samples, pcutoff, options, task, onImage);
     };
     const train = await score(shuffle.trainIndices, 'train');
     const test = await score(shuffle.testIndices, 'test');
@@ -237,7 +220,7 @@ async function evaluateSnapshot(shuffle: LoadedShuffle, file: string, options: E
       ...(plotter ? { plots: { folder: plotter.folder, images: plotter.written } } : {}),
     };
   } finally {
-    disposeTfModel(model);
+    runner.dispose();
   }
 }
 
@@ -245,15 +228,14 @@ async function evaluateSnapshot(shuffle: LoadedShuffle, file: string, options: E
 type OnImage = (sample: LabeledSample, image: { gt: Float32Array; pred: Float32Array; uniqueGt?: Float32Array; uniquePred?: Float32Array }) => void;
 
 function scoreSplit(
-  model: TfModel,
-  info: PoseModelInfo,
-  setup: TargetSetup,
+  runner: SnapshotRunner,
   samples: readonly LabeledSample[],
   pcutoff: Pcutoff,
   options: EvaluateOptions,
   task: string,
   onImage?: OnImage,
 ): SplitScores {
+  const { info } = runner;
   const K = info.bodyparts.length;
   const U = info.uniqueBodyparts.length;
   const maxAnimals = info.individuals.length;
@@ -263,8 +245,7 @@ function scoreSplit(
   try {
     samples.forEach((sample, i) => {
       options.signal?.throwIfAborted();
-      const batch = makeBatch(samples, [i], setup, { inputMultiple: info.inputMultiple, normalizeImages: info.normalizeImages });
-      const poses = framePoses(runTfHeads(model, batch.images, 1, batch.height, batch.width), 0, info, options.assembly);
+      const poses = framePoses(runner.run(samples, i), 0, info, options.assembly);
       const pred = new Float32Array(maxAnimals * K * 3).fill(NaN);
       poses.animals.forEach((animal, a) => {
         for (let k = 0; k < K; k++) pred.set(animal.keypoints.subarray(4 * k, 4 * k + 3), (a * K + k) * 3);

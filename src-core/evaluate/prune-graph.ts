@@ -24,13 +24,12 @@ import { HerdError } from '../common/errors';
 import { ProgressCounter, silentProgress, type ProgressReporter } from '../common/progress';
 import { loadShuffle, type LoadedShuffle } from '../dataset';
 import { framePoses, type FramePoseOptions } from '../infer/frame-poses';
-import { modelInfoFromMetadata, runTfHeads, type HeadArrays, type PoseModelInfo } from '../infer/pose-model';
+import type { HeadArrays, PoseModelInfo } from '../infer/pose-model';
 import type { Peak } from '../model/decode';
-import { readSnapshot } from '../model/snapshot';
-import { disposeTfModel, tfModelFromValues } from '../model/tfjs-model';
-import { loadSamples, makeBatch, type LabeledSample, type TargetSetup } from '../train/data';
+import { loadSamples } from '../train/data';
 import { selectBackend } from '../train/engine/backend';
 import { linspace, meanAveragePrecision, type EvalImage } from './metrics';
+import { openSnapshot, type SnapshotRunner } from './snapshot-runner';
 
 /* ----------------------------------------------------------------- pure part */
 
@@ -236,56 +235,24 @@ export async function selectPafGraph(configPath: string, snapshotFile: string, o
  * already be selected.
  */
 export async function selectPafGraphForShuffle(shuffle: LoadedShuffle, snapshotFile: string, options: SelectPafGraphOptions = {}): Promise<PafGraphSelection> {
-  const snapshot = readSnapshot(snapshotFile);
-  const info = modelInfoFromMetadata(snapshot.metadata, snapshotFile);
-  if (info.bodyparts.join('\u0000') !== shuffle.project.bodyparts.join('\u0000')) {
-    throw new HerdError('MODEL_MISMATCH', `the snapshot predicts ${info.bodyparts.join(', ')}, the project has ${shuffle.project.bodyparts.join(', ')}`, { file: snapshotFile });
-  }
-  if (info.pafGraph.length === 0) throw new HerdError('MODEL_MISMATCH', 'the snapshot has no PAF graph to prune', { file: snapshotFile });
-  const setup: TargetSetup = {
-    bodyparts: info.bodyparts,
-    uniqueBodyparts: info.uniqueBodyparts,
-    individuals: info.individuals,
-    edges: info.pafGraph,
-    withIdentity: info.withIdentity,
-    stride: info.stride,
-    locrefStd: info.locrefStd,
-    posDistThresh: info.posDistThresh,
-    pafWidth: 20,
-  };
+  const runner = openPafSnapshot(shuffle, snapshotFile);
+  const { info } = runner;
   const name = path.basename(snapshotFile);
-  const model = tfModelFromValues(snapshot.graph, snapshot.values);
   try {
-    const load = (indices: number[]) => loadSamples(shuffle, indices, setup, { signal: options.signal });
-    const run = (samples: readonly LabeledSample[], i: number) => {
-      const batch = makeBatch(samples, [i], setup, { inputMultiple: info.inputMultiple, normalizeImages: info.normalizeImages });
-      return runTfHeads(model, batch.images, 1, batch.height, batch.width);
-    };
-
     // 1. Separability on the training images.
-    const train = await load(shuffle.trainIndices);
-    const perImage: SeparabilitySample[] = [];
-    let counter = new ProgressCounter(options.progress ?? silentProgress, `prune PAF graph ${name} (train)`, train.length, 'images');
-    train.forEach((sample, i) => {
-      options.signal?.throwIfAborted();
-      const arrays = run(train, i);
-      const peaks = framePoses(arrays, 0, info, options.assembly).peaks;
-      perImage.push({ gt: sample.keypoints, peaks, costs: costsOf(arrays, info, peaks) });
-      counter.add();
-    });
-    counter.finish();
+    const perImage = await separabilitySamples(shuffle, runner, options, `prune PAF graph ${name} (train)`);
     const separability = edgeSeparability(perImage, info.pafGraph, { matchRadius: options.matchRadius });
     const candidates = candidateGraphs(info.pafGraph, separability, { nGraphs: options.nGraphs });
 
     // 2. Every candidate on the test images.
-    const test = await load(shuffle.testIndices);
+    const test = await loadSamples(shuffle, shuffle.testIndices, runner.setup, { signal: options.signal });
     const K = info.bodyparts.length;
     const maxAnimals = info.individuals.length;
     const images: EvalImage[][] = candidates.map(() => []);
-    counter = new ProgressCounter(options.progress ?? silentProgress, `prune PAF graph ${name} (test)`, test.length, 'images');
+    const counter = new ProgressCounter(options.progress ?? silentProgress, `prune PAF graph ${name} (test)`, test.length, 'images');
     test.forEach((sample, i) => {
       options.signal?.throwIfAborted();
-      const arrays = run(test, i);
+      const arrays = runner.run(test, i);
       candidates.forEach((edges, c) => {
         const poses = framePoses(arrays, 0, info, { ...options.assembly, edges });
         const pred = new Float32Array(maxAnimals * K * 3).fill(Number.NaN);
@@ -307,8 +274,57 @@ export async function selectPafGraphForShuffle(shuffle: LoadedShuffle, snapshotF
     for (const s of scores) options.log?.(`PAF graph of ${s.edges.length} edges: test mAP ${s.mAP.toFixed(1)}, mAR ${s.mAR.toFixed(1)} [${s.edges.join(', ')}]`);
     return { graph: info.pafGraph.map(([s, t]) => [s, t]), best: scores[bestIndex]!.edges, scores, separability };
   } finally {
-    disposeTfModel(model);
+    runner.dispose();
   }
+}
+
+/**
+ * The per-image samples of `edgeSeparability` on their own (the affinity-distribution plot uses them): the snapshot
+ * predicts the shuffle's training images. The tfjs backend must already be selected.
+ */
+export async function separabilitySamplesForShuffle(
+  shuffle: LoadedShuffle,
+  snapshotFile: string,
+  options: Pick<SelectPafGraphOptions, 'assembly' | 'progress' | 'signal'> = {},
+): Promise<{ info: PoseModelInfo; samples: SeparabilitySample[] }> {
+  const runner = openPafSnapshot(shuffle, snapshotFile);
+  try {
+    const samples = await separabilitySamples(shuffle, runner, options, `PAF affinities ${path.basename(snapshotFile)} (train)`);
+    return { info: runner.info, samples };
+  } finally {
+    runner.dispose();
+  }
+}
+
+function openPafSnapshot(shuffle: LoadedShuffle, snapshotFile: string): SnapshotRunner {
+  const runner = openSnapshot(shuffle, snapshotFile);
+  if (runner.info.pafGraph.length > 0) return runner;
+  runner.dispose();
+  throw new HerdError('MODEL_MISMATCH', 'the snapshot has no PAF graph (a single-animal model)', { file: snapshotFile });
+}
+
+/** Labels, peaks and the full graph's edge costs of every training image. */
+async function separabilitySamples(
+  shuffle: LoadedShuffle,
+  runner: SnapshotRunner,
+  options: Pick<SelectPafGraphOptions, 'assembly' | 'progress' | 'signal'>,
+  task: string,
+): Promise<SeparabilitySample[]> {
+  const train = await loadSamples(shuffle, shuffle.trainIndices, runner.setup, { signal: options.signal });
+  const samples: SeparabilitySample[] = [];
+  const counter = new ProgressCounter(options.progress ?? silentProgress, task, train.length, 'images');
+  try {
+    train.forEach((sample, i) => {
+      options.signal?.throwIfAborted();
+      const arrays = runner.run(train, i);
+      const peaks = framePoses(arrays, 0, runner.info, options.assembly).peaks;
+      samples.push({ gt: sample.keypoints, peaks, costs: costsOf(arrays, runner.info, peaks) });
+      counter.add();
+    });
+  } finally {
+    counter.finish();
+  }
+  return samples;
 }
 
 /** Edge costs of the frame's full PAF graph (what the assembler sees before `edges` selects some). */

@@ -13,6 +13,7 @@ import { HerdError } from '../common/errors';
 import type { HeadOutput } from '../model/graph';
 import { readSnapshot } from '../model/snapshot';
 import { disposeTfModel, runTfModel, tfModelFromValues, type TfModel } from '../model/tfjs-model';
+import type { TargetSetup } from '../train/data';
 import { selectBackend } from '../train/engine/backend';
 
 export interface PoseModelInfo {
@@ -93,6 +94,21 @@ export interface LoadPoseModelOptions {
    */
   runtime?: 'onnx' | 'tfjs';
   log?: (line: string) => void;
+}
+
+/** What data preparation (`makeBatch`, `loadSamples`) needs to know of a trained model. */
+export function targetSetupOf(info: PoseModelInfo): TargetSetup {
+  return {
+    bodyparts: info.bodyparts,
+    uniqueBodyparts: info.uniqueBodyparts,
+    individuals: info.individuals,
+    edges: info.pafGraph,
+    withIdentity: info.withIdentity,
+    stride: info.stride,
+    locrefStd: info.locrefStd,
+    posDistThresh: info.posDistThresh,
+    pafWidth: 20,
+  };
 }
 
 /** Loads a model for inference. */
