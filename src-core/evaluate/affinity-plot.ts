@@ -18,13 +18,12 @@ import { drawText, textHeight, textWidth, type Rgb } from '../common/bitmap-font
 import { HerdError } from '../common/errors';
 import { encodePng } from '../common/png';
 import type { ProgressReporter } from '../common/progress';
-import { loadShuffle, type LoadedShuffle } from '../dataset';
+import { loadShuffle } from '../dataset';
 import type { FramePoseOptions } from '../infer/frame-poses';
-import { scorerName } from '../infer/outputs';
 import type { RgbImage } from '../io/png-read';
 import { selectBackend } from '../train/engine/backend';
-import { listSnapshots } from './evaluate';
 import { edgeSeparability, separabilitySamplesForShuffle, type EdgeSeparability, type SeparabilityOptions, type SeparabilitySample } from './prune-graph';
+import { chooseSnapshots, evaluationFolder, snapshotScorer } from './snapshot-runner';
 
 /* ----------------------------------------------------------------- histograms */
 
@@ -299,36 +298,18 @@ export interface AffinityPlotResult {
   distributions: AffinityDistribution[];
 }
 
-/** `evaluation-results-pytorch/iteration-N/<shuffle folder>/`, as `herd evaluate` writes. */
-export function evaluationFolder(shuffle: LoadedShuffle): string {
-  return path.join(shuffle.project.root, 'evaluation-results-pytorch', `iteration-${shuffle.project.config.iteration}`, path.basename(shuffle.modelFolder));
-}
 
 export async function plotEdgeAffinityDistributions(configPath: string, options: PlotAffinityOptions = {}): Promise<AffinityPlotResult> {
   await selectBackend({ prefer: ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] });
   const shuffle = await loadShuffle(configPath, options.shuffle ?? 1, options.trainingsetindex ?? 0);
-  const trainFolder = path.join(shuffle.modelFolder, 'train');
-  const snapshots = listSnapshots(trainFolder);
-  if (snapshots.length === 0) throw new HerdError('SNAPSHOT_NOT_FOUND', 'this shuffle has no snapshots; train it first (herd train)', { file: trainFolder });
-  const index = options.snapshot ?? -1;
-  const file = snapshots[index < 0 ? snapshots.length + index : index];
-  if (!Number.isInteger(index) || !file) {
-    throw new HerdError('SNAPSHOT_NOT_FOUND', `snapshot index ${index} is outside the ${snapshots.length} snapshots (${snapshots.map((f) => path.basename(f)).join(', ')})`, { file: trainFolder });
-  }
+  const [file] = chooseSnapshots(shuffle, [options.snapshot ?? -1]) as [string];
   const { info, samples } = await separabilitySamplesForShuffle(shuffle, file, {
     assembly: { ...options.assembly, edges: undefined },
     progress: options.progress,
     signal: options.signal,
   });
   const distributions = affinityDistributionsFromSamples(samples, info.pafGraph, info.bodyparts, { matchRadius: options.matchRadius, bins: options.bins });
-  const epoch = info.epoch ?? 0;
-  const scorer = scorerName({
-    netType: info.netType,
-    task: shuffle.project.config.Task,
-    date: shuffle.project.config.date,
-    shuffle: shuffle.shuffle,
-    snapshotUid: path.basename(file).startsWith('snapshot-best') ? `best-${epoch}` : String(epoch),
-  });
+  const scorer = snapshotScorer(shuffle, info, file);
   const written = writeAffinityDistributions(evaluationFolder(shuffle), scorer, distributions);
   return { shuffle: shuffle.shuffle, snapshot: file, scorer, ...written, images: samples.length, distributions };
 }

@@ -13,14 +13,13 @@ import { ProgressCounter, silentProgress, type ProgressReporter } from '../commo
 import { loadShuffle, type LoadedShuffle } from '../dataset';
 import { framePoses, type FramePoseOptions } from '../infer/frame-poses';
 import { edgesToKeep } from '../infer/analyze';
-import { scorerName } from '../infer/outputs';
 import { editYamlFile } from '../project/edit';
 import { loadSamples, type LabeledSample } from '../train/data';
 import { selectBackend } from '../train/engine/backend';
 import { keypointErrors, meanAveragePrecision, poolErrors, resolvePcutoffs, uniqueErrors, type EvalImage, type Pcutoff } from './metrics';
 import { EvaluationPlotter, isPlottingMode, PLOTTING_MODES, type PlottingMode } from './plots';
 import { selectPafGraphForShuffle } from './prune-graph';
-import { openSnapshot, type SnapshotRunner } from './snapshot-runner';
+import { chooseSnapshots, evaluationFolder, openSnapshot, snapshotScorer, type SnapshotRunner } from './snapshot-runner';
 
 export interface EvaluateOptions {
   shuffles?: number[];
@@ -91,26 +90,6 @@ export interface EvaluateResult {
   pafGraphs: PafGraphChoice[];
 }
 
-/** The snapshots of a shuffle's train folder, by epoch, the best one last. */
-export function listSnapshots(trainFolder: string): string[] {
-  if (!fs.existsSync(trainFolder)) return [];
-  const names = fs.readdirSync(trainFolder).filter((n) => /^snapshot-(best-)?\d+\.safetensors$/.test(n));
-  const epochOf = (n: string) => Number(/(\d+)\.safetensors$/.exec(n)![1]);
-  const regular = names.filter((n) => !n.startsWith('snapshot-best')).sort((a, b) => epochOf(a) - epochOf(b));
-  const best = names.filter((n) => n.startsWith('snapshot-best'));
-  return [...regular, ...best].map((n) => path.join(trainFolder, n));
-}
-
-function chooseSnapshots(all: string[], which: 'all' | number[], folder: string): string[] {
-  if (all.length === 0) throw new HerdError('SNAPSHOT_NOT_FOUND', 'this shuffle has no snapshots; train it first (herd train)', { file: folder });
-  if (which === 'all') return all;
-  return which.map((index) => {
-    const chosen = all[index < 0 ? all.length + index : index];
-    if (!chosen) throw new HerdError('SNAPSHOT_NOT_FOUND', `snapshot index ${index} is outside the ${all.length} snapshots (${all.map((f) => path.basename(f)).join(', ')})`, { file: folder });
-    return chosen;
-  });
-}
-
 export async function evaluateNetwork(configPath: string, options: EvaluateOptions = {}): Promise<EvaluateResult> {
   if (options.plotting !== undefined && !isPlottingMode(options.plotting)) {
     throw new HerdError('USAGE', `plotting must be ${PLOTTING_MODES.join(' or ')}, got "${String(options.plotting)}"`);
@@ -121,8 +100,7 @@ export async function evaluateNetwork(configPath: string, options: EvaluateOptio
   const selections: PafGraphChoice[] = [];
   for (const shuffleNumber of options.shuffles ?? [1]) {
     const shuffle = await loadShuffle(configPath, shuffleNumber, options.trainingsetindex ?? 0);
-    const trainFolder = path.join(shuffle.modelFolder, 'train');
-    const snapshots = chooseSnapshots(listSnapshots(trainFolder), options.snapshots ?? [-1], trainFolder);
+    const snapshots = chooseSnapshots(shuffle, options.snapshots ?? [-1]);
     const rows: SnapshotEvaluation[] = [];
     for (const file of snapshots) {
       options.signal?.throwIfAborted();
@@ -176,13 +154,7 @@ async function evaluateSnapshot(shuffle: LoadedShuffle, file: string, options: E
   // Assemble as `herd analyze` will: with pytorch_config's edges_to_keep when it names a subset of the graph.
   options = { ...options, assembly: { ...options.assembly, edges: options.assembly?.edges ?? edgesToKeep(shuffle.pytorchConfig, info.pafGraph.length) } };
   const epoch = info.epoch ?? 0;
-  const scorer = scorerName({
-    netType: info.netType,
-    task: shuffle.project.config.Task,
-    date: shuffle.project.config.date,
-    shuffle: shuffle.shuffle,
-    snapshotUid: path.basename(file).startsWith('snapshot-best') ? `best-${epoch}` : String(epoch),
-  });
+  const scorer = snapshotScorer(shuffle, info, file);
   try {
     const names = { bodyparts: info.bodyparts, uniqueBodyparts: info.uniqueBodyparts };
     const plotter = options.plotting
@@ -295,10 +267,6 @@ function formatCsv(rows: string[][]): string {
   return rows.map((cells) => cells.map(csvCell).join(',')).join('\n') + '\n';
 }
 
-/** `evaluation-results-pytorch/iteration-N/<shuffle folder>/` (the model folder's name). */
-function evaluationFolder(shuffle: LoadedShuffle): string {
-  return path.join(shuffle.project.root, 'evaluation-results-pytorch', `iteration-${shuffle.project.config.iteration}`, path.basename(shuffle.modelFolder));
-}
 
 /** `evaluation-results-pytorch/iteration-N/<shuffle folder>/<scorer>-results.csv`, one row per snapshot. */
 function writeShuffleResults(shuffle: LoadedShuffle, rows: SnapshotEvaluation[]): string {

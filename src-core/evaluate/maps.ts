@@ -27,8 +27,7 @@ import type { HeadArrays } from '../infer/pose-model';
 import { colormapColors } from '../labels/colormap';
 import { loadSamples } from '../train/data';
 import { selectBackend } from '../train/engine/backend';
-import { listSnapshots } from './evaluate';
-import { openSnapshot } from './snapshot-runner';
+import { chooseSnapshots, evaluationFolder, openSnapshot } from './snapshot-runner';
 
 export type MapInterpolation = 'bilinear' | 'nearest';
 export const MAP_INTERPOLATIONS: readonly MapInterpolation[] = ['bilinear', 'nearest'];
@@ -222,7 +221,7 @@ export interface ExtractMapsResult {
 
 /** `evaluation-results-pytorch/iteration-N/<shuffle folder>/maps/`. */
 export function mapsFolder(shuffle: LoadedShuffle): string {
-  return path.join(shuffle.project.root, 'evaluation-results-pytorch', `iteration-${shuffle.project.config.iteration}`, path.basename(shuffle.modelFolder), 'maps');
+  return path.join(evaluationFolder(shuffle), 'maps');
 }
 
 /** The file-name stem of every dataset image: its name, with its video folder when names repeat across videos. */
@@ -248,14 +247,7 @@ export async function extractSaveAllMaps(configPath: string, options: ExtractMap
   if (options.indices && options.all) throw new HerdError('USAGE', 'give either indices or all, not both');
 
   const shuffle = await loadShuffle(configPath, options.shuffle ?? 1, options.trainingsetindex ?? 0);
-  const trainFolder = path.join(shuffle.modelFolder, 'train');
-  const snapshots = listSnapshots(trainFolder);
-  if (snapshots.length === 0) throw new HerdError('SNAPSHOT_NOT_FOUND', 'this shuffle has no snapshots; train it first (herd train)', { file: trainFolder });
-  const snapshotIndex = options.snapshot ?? -1;
-  const file = snapshots[snapshotIndex < 0 ? snapshots.length + snapshotIndex : snapshotIndex];
-  if (!Number.isInteger(snapshotIndex) || !file) {
-    throw new HerdError('SNAPSHOT_NOT_FOUND', `snapshot index ${snapshotIndex} is outside the ${snapshots.length} snapshots (${snapshots.map((f) => path.basename(f)).join(', ')})`, { file: trainFolder });
-  }
+  const [file] = chooseSnapshots(shuffle, [options.snapshot ?? -1]) as [string];
   const indices = options.indices ?? (options.all ? [...shuffle.trainIndices, ...shuffle.testIndices].sort((a, b) => a - b) : shuffle.testIndices);
   const bad = indices.filter((i) => !Number.isInteger(i) || i < 0 || i >= shuffle.images.length);
   if (bad.length > 0) throw new HerdError('USAGE', `indices ${bad.join(', ')} are outside the dataset's ${shuffle.images.length} images (0–${shuffle.images.length - 1})`);

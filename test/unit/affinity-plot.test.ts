@@ -8,7 +8,6 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import type { Edge, EdgeCosts } from '../../src-core/assemble';
 import { CELL_HEIGHT, CELL_WIDTH, drawText, GLYPH_HEIGHT, glyphPixel, textWidth } from '../../src-core/common/bitmap-font';
-import { createTrainingDataset } from '../../src-core/dataset';
 import {
   affinityDistributions,
   affinityDistributionsCsv,
@@ -30,8 +29,7 @@ import {
 import type { EdgeSeparability, SeparabilitySample } from '../../src-core/evaluate/prune-graph';
 import { decodePng, type RgbImage } from '../../src-core/io/png-read';
 import type { Peak } from '../../src-core/model/decode';
-import { createSynthProject } from '../../src-core/synth/project';
-import { trainNetwork } from '../../src-core/train/trainer';
+import { trainedSynthProject } from '../helpers/trained-project';
 import { temporaryFolder } from '../helpers/workspace';
 
 const blank = (width: number, height: number): RgbImage => ({ width, height, data: new Uint8Array(width * height * 3) });
@@ -216,13 +214,7 @@ describe('affinity distribution outputs', () => {
 describe('herd plot-edge-affinity-distributions on a trained project', () => {
   it('writes the figure and the CSV into the evaluation folder', async () => {
     const work = temporaryFolder();
-    const synth = await createSynthProject({
-      synth: { frames: 40, width: 256, height: 192, animals: 2, keypoints: 4, uniqueBodyparts: 1, seed: 5 },
-      workingDirectory: work,
-      labeledFrames: 16,
-    });
-    await createTrainingDataset(synth.configPath, { netType: 'herd_small', cropSize: [128, 128], trainingsetindex: 0 });
-    await trainNetwork(synth.configPath, { epochs: 2, batchSize: 4, evalInterval: 100 });
+    const synth = await trainedSynthProject(work, { epochs: 2 });
     const result = await plotEdgeAffinityDistributions(synth.configPath, { snapshot: -1 });
     const folder = path.dirname(result.png);
     assert.match(path.relative(path.dirname(synth.configPath), folder), /^evaluation-results-pytorch[\\/]iteration-0[\\/]/);

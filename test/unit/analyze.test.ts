@@ -11,27 +11,19 @@ import { before, describe, it } from 'node:test';
 import { onnx } from 'onnx-proto';
 import { parse } from 'yaml';
 import { HerdError } from '../../src-core/common/errors';
-import { createTrainingDataset } from '../../src-core/dataset';
 import { evaluateNetwork } from '../../src-core/evaluate/evaluate';
 import { analyzeVideos } from '../../src-core/infer/analyze';
 import { readDetections } from '../../src-core/infer/outputs';
-import { createSynthProject } from '../../src-core/synth/project';
-import { trainNetwork } from '../../src-core/train/trainer';
 import { resolveFfmpeg } from '../../src-core/video';
+import { TRAINED_PROJECT_FRAMES, trainedSynthProject } from '../helpers/trained-project';
 import { temporaryFolder } from '../helpers/workspace';
 
 let template: string;
 const templateWork = temporaryFolder();
-const FRAMES = 40;
+const FRAMES = TRAINED_PROJECT_FRAMES;
 
 before(async () => {
-  const synth = await createSynthProject({
-    synth: { frames: FRAMES, width: 256, height: 192, animals: 2, keypoints: 4, uniqueBodyparts: 1, seed: 5 },
-    workingDirectory: templateWork,
-    labeledFrames: 16,
-  });
-  await createTrainingDataset(synth.configPath, { netType: 'herd_small', cropSize: [128, 128], trainingsetindex: 0 });
-  await trainNetwork(synth.configPath, { epochs: 3, batchSize: 4, evalInterval: 100 });
+  const synth = await trainedSynthProject(templateWork);
   template = synth.root;
 });
 

@@ -9,13 +9,11 @@ import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { main } from '../../src-core/cli/main';
 import { HerdError } from '../../src-core/common/errors';
-import { createTrainingDataset } from '../../src-core/dataset';
 import { evaluateNetwork, type ScoredImage } from '../../src-core/evaluate/evaluate';
 import { drawMarkers, evaluationMarkers, plotFileName } from '../../src-core/evaluate/plots';
 import { decodePng, type RgbImage } from '../../src-core/io/png-read';
 import { colormapColors, type Rgb } from '../../src-core/labels/colormap';
-import { createSynthProject } from '../../src-core/synth/project';
-import { trainNetwork } from '../../src-core/train/trainer';
+import { trainedSynthProject } from '../helpers/trained-project';
 import { temporaryFolder } from '../helpers/workspace';
 
 const PX = 100 / 72; // pixels per point at 100 dpi
@@ -80,13 +78,7 @@ let template: string;
 const templateWork = temporaryFolder();
 
 before(async () => {
-  const synth = await createSynthProject({
-    synth: { frames: 40, width: 256, height: 192, animals: 2, keypoints: 4, uniqueBodyparts: 1, seed: 5 },
-    workingDirectory: templateWork,
-    labeledFrames: 16,
-  });
-  await createTrainingDataset(synth.configPath, { netType: 'herd_small', cropSize: [128, 128], trainingsetindex: 0 });
-  await trainNetwork(synth.configPath, { epochs: 3, batchSize: 4, evalInterval: 100 });
+  const synth = await trainedSynthProject(templateWork);
   template = synth.root;
 });
 

@@ -10,17 +10,16 @@ import { parseArgs } from '../../src-core/cli/args';
 import { extractSaveAllMapsCommand } from '../../src-core/cli/commands/maps';
 import { HerdError } from '../../src-core/common/errors';
 import { silentProgress } from '../../src-core/common/progress';
-import { createTrainingDataset, loadShuffle } from '../../src-core/dataset';
-import { listSnapshots } from '../../src-core/evaluate/evaluate';
+import { loadShuffle } from '../../src-core/dataset';
+import { listSnapshots } from '../../src-core/evaluate/snapshot-runner';
 import { blendMap, colormapLut, extractSaveAllMaps, imageStems, selectMaps, upsampleMap } from '../../src-core/evaluate/maps';
 import { modelInfoFromMetadata, runTfHeads } from '../../src-core/infer/pose-model';
 import { decodePng } from '../../src-core/io/png-read';
 import { findPeaks } from '../../src-core/model/decode';
 import { readSnapshot } from '../../src-core/model/snapshot';
 import { disposeTfModel, tfModelFromValues } from '../../src-core/model/tfjs-model';
-import { createSynthProject } from '../../src-core/synth/project';
 import { loadSamples, makeBatch, type TargetSetup } from '../../src-core/train/data';
-import { trainNetwork } from '../../src-core/train/trainer';
+import { trainedSynthProject } from '../helpers/trained-project';
 import { temporaryFolder } from '../helpers/workspace';
 
 const isCode = (code: string) => (e: unknown) => e instanceof HerdError && e.code === code;
@@ -38,13 +37,7 @@ const work = temporaryFolder();
 
 // A tiny trained synthetic project, as in analyze.test.ts.
 before(async () => {
-  const synth = await createSynthProject({
-    synth: { frames: 40, width: 256, height: 192, animals: 2, keypoints: 4, uniqueBodyparts: 1, seed: 5 },
-    workingDirectory: work,
-    labeledFrames: 16,
-  });
-  await createTrainingDataset(synth.configPath, { netType: 'herd_small', cropSize: [128, 128], trainingsetindex: 0 });
-  await trainNetwork(synth.configPath, { epochs: 3, batchSize: 4, evalInterval: 100 });
+  const synth = await trainedSynthProject(work);
   config = synth.configPath;
 });
 

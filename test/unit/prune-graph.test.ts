@@ -7,8 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { Edge, EdgeCosts } from '../../src-core/assemble';
-import { createTrainingDataset, loadShuffle } from '../../src-core/dataset';
-import { listSnapshots } from '../../src-core/evaluate/evaluate';
+import { loadShuffle } from '../../src-core/dataset';
+import { listSnapshots } from '../../src-core/evaluate/snapshot-runner';
 import {
   candidateGraphs,
   edgeSeparability,
@@ -19,8 +19,7 @@ import {
   type SeparabilitySample,
 } from '../../src-core/evaluate/prune-graph';
 import type { Peak } from '../../src-core/model/decode';
-import { createSynthProject } from '../../src-core/synth/project';
-import { trainNetwork } from '../../src-core/train/trainer';
+import { trainedSynthProject } from '../helpers/trained-project';
 import { listTree, temporaryFolder } from '../helpers/workspace';
 
 const peak = (x: number, y: number): Peak => ({ x, y, score: 0.9, row: 0, col: 0 });
@@ -169,13 +168,7 @@ describe('selectPafGraph on a trained synthetic project', () => {
   const work = temporaryFolder();
 
   before(async () => {
-    const synth = await createSynthProject({
-      synth: { frames: 40, width: 256, height: 192, animals: 2, keypoints: 4, uniqueBodyparts: 1, seed: 5 },
-      workingDirectory: work,
-      labeledFrames: 16,
-    });
-    await createTrainingDataset(synth.configPath, { netType: 'herd_small', cropSize: [128, 128], trainingsetindex: 0 });
-    await trainNetwork(synth.configPath, { epochs: 3, batchSize: 4, evalInterval: 100 });
+    const synth = await trainedSynthProject(work);
     configPath = synth.configPath;
     const shuffle = await loadShuffle(configPath, 1, 0);
     snapshot = listSnapshots(path.join(shuffle.modelFolder, 'train')).at(-1)!;
