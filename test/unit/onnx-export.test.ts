@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { Random } from '../../src-core/common/random';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
@@ -9,16 +10,10 @@ import { exportOnnx } from '../../src-core/model/onnx-export';
 import { disposeTfModel, runTfModel, tfModelFromValues } from '../../src-core/model/tfjs-model';
 import { loadCpuBackend, selectBackend } from '../../src-core/train/engine/backend';
 
-/** Deterministic uniform [0, 1) (mulberry32). */
+/** Deterministic uniform [0, 1) from `seed`. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const generator = new Random(seed);
+  return () => generator.next();
 }
 
 function normal(r: () => number): number {

@@ -2,6 +2,7 @@
  * DeepLabCut's data-driven skeleton (prune_paf_graph): within/between separability, the maximum spanning tree and
  * the candidate graphs on hand-built data with known answers; then the whole selection on a tiny trained project.
  */
+import { Random } from '../../src-core/common/random';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -30,16 +31,10 @@ function complete(parts: number): Edge[] {
   return edges;
 }
 
-/** A tiny deterministic generator (mulberry32). */
+/** Deterministic uniform [0, 1) from `seed`. */
 function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const generator = new Random(seed);
+  return () => generator.next();
 }
 
 /**
