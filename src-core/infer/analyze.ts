@@ -79,6 +79,9 @@ export async function analyzeVideos(configPath: string, inputs: string[], option
   const model = await loadPoseModel(modelFile, { threads: options.threads, runtime: options.runtime, log: options.log });
   try {
     checkModelMatches(model, project, modelFile);
+    if (options.assembly?.identityOnly && !model.info.withIdentity) {
+      throw new HerdError('USAGE', 'identity-only assembly needs a model with an identity head (config identity: true, then create-training-dataset and train)', { file: modelFile });
+    }
     const source = model.info.sourceSnapshot ?? '';
     const epoch = model.info.epoch ?? 0;
     const scorer = scorerName({

@@ -167,5 +167,6 @@ describe('analyze', () => {
     fs.writeFileSync(other, onnx.ModelProto.encode(model).finish());
     await assert.rejects(analyzeVideos(config, [video], { model: other }), (e: unknown) => isCode('MODEL_MISMATCH')(e) && /snout, tail, ear, paw/.test((e as Error).message));
     await assert.rejects(analyzeVideos(config, [path.join(path.dirname(video), 'absent.mp4')]), isCode('VIDEO_NOT_FOUND'));
+    await assert.rejects(analyzeVideos(config, [video], { assembly: { identityOnly: true } }), (e: unknown) => isCode('USAGE')(e) && /identity head/.test((e as Error).message));
   });
 });
