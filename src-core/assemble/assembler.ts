@@ -14,7 +14,7 @@
  * adds one of its joints when the other would duplicate a part; a fusing link counts in the merged assembly;
  * the special cases are capped at `maxIndividuals` too; `identityOnly` without identity throws.
  */
-import { minCostAssignment } from '../common/assignment';
+import { minCostAssignmentFlat } from '../common/assignment';
 import { HerdError } from '../common/errors';
 import type { Peak } from '../model/decode';
 import type { Edge, EdgeCosts } from './affinity';
@@ -210,8 +210,14 @@ function animalsOf(bag: Joint[][], input: AssemblyInput, s: Settings): Group[] {
     // One animal: the best detection of each part, whatever its confidence (as DLC).
     return [single(K, bag.flatMap((dets) => (dets.length ? [best(dets)] : [])))];
   }
-  const groups = s.identityOnly ? byIdentity(bag, s.pcutoff) : buildAssemblies(extractLinks(bag, input, s), K, s.maxIndividuals);
+  const groups = s.identityOnly ? byIdentity(bag, s.pcutoff) : buildAssemblies(extractLinks(bag, input, s), K, s.maxIndividuals, jointCountOf(bag));
   return keepLargest(suppress(dropFewLinks(groups, s.minNLinks), s.maxOverlap), s.maxIndividuals);
+}
+
+function jointCountOf(bag: Joint[][]): number {
+  let n = 0;
+  for (const dets of bag) n += dets.length;
+  return n;
 }
 
 function single(K: number, joints: Joint[]): Group {
@@ -240,33 +246,47 @@ function byIdentity(bag: Joint[][], pcutoff: number): Group[] {
 /** The candidate links of every used edge (NaN affinities count as 0, as in DLC). */
 function extractLinks(bag: Joint[][], input: AssemblyInput, s: Settings): Link[] {
   const links: Link[] = [];
+  // Each part takes part in many edges; rank its detections once.
+  const ranked = s.greedy ? [] : bag.map((dets) => topDetections(dets, s));
   for (const e of s.edges) {
     const [ps, pt] = input.graph[e];
     const costs = input.costs[e];
-    const dets = [bag[ps], bag[pt]] as const;
-    if (!costs || dets[0].length === 0 || dets[1].length === 0) continue;
-    const aff = (i: number, j: number) => costs.affinity[i * dets[1].length + j] || 0;
-    links.push(...(s.greedy ? greedyLinks : optimalLinks)(dets[0], dets[1], aff, s));
+    const src = bag[ps], dst = bag[pt];
+    if (!costs || src.length === 0 || dst.length === 0) continue;
+    if (s.greedy) links.push(...greedyLinks(src, dst, (i, j) => costs.affinity[i * dst.length + j] || 0, s));
+    else optimalLinks(src, dst, ranked[ps], ranked[pt], costs.affinity, s, links);
   }
   return links;
+}
+
+/** Indices of the `maxIndividuals` most confident detections (stable on ties), those ≥ pcutoff. */
+function topDetections(dets: Joint[], s: Settings): number[] {
+  const order = dets.map((_, i) => i);
+  if (order.length > 1) order.sort((a, b) => dets[b].confidence - dets[a].confidence);
+  if (order.length > s.maxIndividuals) order.length = s.maxIndividuals;
+  return order.filter((i) => dets[i].confidence >= s.pcutoff);
 }
 
 /**
  * DLC's default pairing: the `maxIndividuals` most confident detections of each end (those ≥ pcutoff), paired
  * by the assignment of maximal total affinity; pairs below minAffinity are dropped.
  */
-function optimalLinks(src: Joint[], dst: Joint[], aff: (i: number, j: number) => number, s: Settings): Link[] {
-  const top = (dets: Joint[]) =>
-    dets
-      .map((_, i) => i)
-      .sort((a, b) => dets[b].confidence - dets[a].confidence)
-      .slice(0, s.maxIndividuals)
-      .filter((i) => dets[i].confidence >= s.pcutoff);
-  const rows = top(src), cols = top(dst);
-  const weights = rows.map((i) => cols.map((j) => aff(i, j)));
-  return maxAssignment(weights, rows.length, cols.length)
-    .map(([r, c]) => ({ a: src[rows[r]], b: dst[cols[c]], affinity: weights[r][c] }))
-    .filter((l) => l.affinity >= s.minAffinity);
+function optimalLinks(src: Joint[], dst: Joint[], rows: number[], cols: number[], affinity: Float32Array, s: Settings, out: Link[]): void {
+  const n = rows.length, m = cols.length;
+  if (n === 0 || m === 0) return;
+  // Maximise affinity = minimise its negation; the assignment wants n ≤ m, so transpose when needed.
+  const flip = n > m;
+  const [r0, c0] = flip ? [m, n] : [n, m];
+  const cost = new Float64Array(r0 * c0);
+  for (let r = 0; r < n; r++) {
+    for (let c = 0; c < m; c++) cost[flip ? c * n + r : r * m + c] = -(affinity[rows[r] * dst.length + cols[c]] || 0);
+  }
+  const assigned = minCostAssignmentFlat(cost, r0, c0);
+  for (let a = 0; a < r0; a++) {
+    const [r, c] = flip ? [assigned[a], a] : [a, assigned[a]];
+    const w = affinity[rows[r] * dst.length + cols[c]] || 0;
+    if (w >= s.minAffinity) out.push({ a: src[rows[r]], b: dst[cols[c]], affinity: w });
+  }
 }
 
 /**
@@ -294,17 +314,6 @@ function greedyLinks(src: Joint[], dst: Joint[], aff: (i: number, j: number) => 
   return links;
 }
 
-/** Row/column pairs of an n×m matrix maximising the summed weight, min(n, m) pairs. */
-function maxAssignment(w: number[][], n: number, m: number): [number, number][] {
-  if (n === 0 || m === 0) return [];
-  if (n > m) {
-    const t = Array.from({ length: m }, (_, c) => w.map((row) => row[c]));
-    return maxAssignment(t, m, n).map(([c, r]) => [r, c]);
-  }
-  return minCostAssignment(w.map((row) => row.map((v) => -v)), n, m).map((c, r) => [r, c]);
-}
-
-
 /** Joint idx → (neighbour idx → link): the links not yet used by an assembly. */
 type Lookup = Map<number, Map<number, Link>>;
 
@@ -329,11 +338,12 @@ function unlink(lookup: Lookup, l: Link): void {
  * from its best adjacent links; (iii) with more assemblies than individuals, incomplete ones joined by an
  * unused link and sharing no part are merged; (iv) incomplete ones get a last growth pass.
  */
-function buildAssemblies(links: Link[], K: number, maxIndividuals: number): Group[] {
-  const lookup = makeLookup(links);
+function buildAssemblies(links: Link[], K: number, maxIndividuals: number, jointCount: number): Group[] {
   const assembled = new Set<number>();
-  const groups = completeComponents(links, K, lookup, assembled);
+  const groups = completeComponents(links, K, assembled, jointCount);
   if (groups.length === maxIndividuals) return groups;
+  // Links inside complete animals can never grow anything: leave them out of the lookup.
+  const lookup = makeLookup(links.filter((l) => !(assembled.has(l.a.idx) && assembled.has(l.b.idx))));
 
   for (const seed of [...links].sort((p, q) => q.affinity - p.affinity)) {
     if (assembled.has(seed.a.idx) || assembled.has(seed.b.idx)) continue;
@@ -354,27 +364,31 @@ function buildAssemblies(links: Link[], K: number, maxIndividuals: number): Grou
   return fused;
 }
 
-/** Link-graph components (union–find on joint idx) with exactly K joints become assemblies. */
-function completeComponents(links: Link[], K: number, lookup: Lookup, assembled: Set<number>): Group[] {
-  const parent = new Map<number, number>();
+/** Link-graph components (union–find on joint idx, typed arrays: this runs once per frame) with exactly K joints become assemblies. */
+function completeComponents(links: Link[], K: number, assembled: Set<number>, jointCount: number): Group[] {
+  const parent = new Int32Array(jointCount);
+  for (let i = 0; i < jointCount; i++) parent[i] = i;
   const find = (i: number): number => {
-    const p = parent.get(i) ?? i;
-    if (p === i) return i;
-    const root = find(p);
-    parent.set(i, root);
-    return root;
+    while (parent[i] !== i) {
+      parent[i] = parent[parent[i]];
+      i = parent[i];
+    }
+    return i;
   };
-  for (const l of links) parent.set(find(l.a.idx), find(l.b.idx));
-  const size = new Map<number, number>();
-  const joints = new Set(links.flatMap((l) => [l.a.idx, l.b.idx]));
-  for (const i of joints) size.set(find(i), (size.get(find(i)) ?? 0) + 1);
+  const inLink = new Uint8Array(jointCount);
+  for (const l of links) {
+    parent[find(l.a.idx)] = find(l.b.idx);
+    inLink[l.a.idx] = inLink[l.b.idx] = 1;
+  }
+  const size = new Int32Array(jointCount);
+  for (let i = 0; i < jointCount; i++) if (inLink[i]) size[find(i)]++;
 
   const byRoot = new Map<number, Group>();
   for (const l of links) {
     const root = find(l.a.idx);
-    if (size.get(root) !== K) continue;
+    if (size[root] !== K) continue;
     const g = byRoot.get(root) ?? byRoot.set(root, new Group(K)).get(root)!;
-    if (g.addLink(l)) unlink(lookup, l);
+    g.addLink(l);
   }
   for (const g of byRoot.values()) for (const i of g.ids) assembled.add(i);
   return [...byRoot.values()];

@@ -4,15 +4,24 @@
  * body parts into animals.
  */
 export function minCostAssignment(cost: number[][], n: number, m: number): number[] {
+  const flat = new Float64Array(n * m);
+  for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) flat[i * m + j] = cost[i][j];
+  return minCostAssignmentFlat(flat, n, m);
+}
+
+/** `minCostAssignment` on a row-major n×m matrix (no nested arrays: hot loops call this once per frame and edge). */
+export function minCostAssignmentFlat(cost: ArrayLike<number>, n: number, m: number): number[] {
   const u = new Float64Array(n + 1);
   const v = new Float64Array(m + 1);
   const p = new Int32Array(m + 1); // p[j]: row (1-based) matched to column j, 0 = none
   const way = new Int32Array(m + 1);
+  const minv = new Float64Array(m + 1);
+  const used = new Uint8Array(m + 1);
   for (let i = 1; i <= n; i++) {
     p[0] = i;
     let j0 = 0;
-    const minv = new Float64Array(m + 1).fill(Infinity);
-    const used = new Uint8Array(m + 1);
+    minv.fill(Infinity);
+    used.fill(0);
     do {
       used[j0] = 1;
       const i0 = p[j0];
@@ -20,7 +29,7 @@ export function minCostAssignment(cost: number[][], n: number, m: number): numbe
       let j1 = 0;
       for (let j = 1; j <= m; j++) {
         if (used[j]) continue;
-        const cur = cost[i0 - 1][j - 1] - u[i0] - v[j];
+        const cur = cost[(i0 - 1) * m + j - 1] - u[i0] - v[j];
         if (cur < minv[j]) {
           minv[j] = cur;
           way[j] = j0;
