@@ -128,6 +128,9 @@ export async function loadPoseModel(file: string, options: LoadPoseModelOptions 
   const session = await ort.InferenceSession.create(bytes, {
     intraOpNumThreads: options.threads ?? os.availableParallelism(),
     graphOptimizationLevel: 'all',
+    // Idle ORT threads sleep instead of spinning: spinning threads starve ffmpeg's decoder and our
+    // post-processing, which run beside inference.
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
   });
   const outputs = session.outputNames as HeadOutput[];
   return {
