@@ -22,6 +22,8 @@ const entries = [
   { in: 'src-core/index.ts', out: 'dist/index.js' },
   // The training step's helper thread (worker_threads loads it by file name, next to herd.js).
   { in: 'src-core/train/gradient-worker.ts', out: 'dist/train-worker.js' },
+  // ONNX Runtime's thread during video analysis (infer/ort-worker.ts).
+  { in: 'src-core/infer/ort-worker.ts', out: 'dist/ort-worker.js' },
   { in: 'src-server/server.ts', out: 'dist/server.js' },
   { in: 'src-extension/extension.ts', out: 'dist/extension.js' },
 ].filter((entry) => existsSync(entry.in));

@@ -60,7 +60,7 @@ export async function runAnalysisBench(options: AnalysisBenchOptions = {}): Prom
         batch = [];
       }
     }
-    await model.run(inputs[0]!, batchSize, 480, 640); // warm-up
+    await model.run(inputs[0]!.slice(), batchSize, 480, 640); // warm-up (run takes its input over)
     const modelStart = performance.now();
     for (const input of inputs) await model.run(input, batchSize, 480, 640);
     const modelRow = `ONNX Runtime, herd_small alone on decoded frames (batch ${batchSize}, ${os.availableParallelism()} threads)`;

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { onnx } from 'onnx-proto';
 import type * as Ort from 'onnxruntime-node';
 import { HerdError } from '../common/errors';
+import { startWorker } from '../common/worker';
 import type { HeadOutput } from '../model/graph';
 import { readSnapshot } from '../model/snapshot';
 import { disposeTfModel, runTfModel, tfModelFromValues, type TfModel } from '../model/tfjs-model';
@@ -43,6 +44,7 @@ export interface PoseModel {
   file: string;
   info: PoseModelInfo;
   outputs: HeadOutput[];
+  /** Runs a batch of NHWC images. Takes `images` over: its buffer may be moved to the inference thread (detached here). */
   run(images: Float32Array, batch: number, height: number, width: number): Promise<HeadArrays>;
   close(): Promise<void>;
 }
@@ -125,31 +127,69 @@ export async function loadPoseModel(file: string, options: LoadPoseModelOptions 
     }
   }
   if (!ort) return loadTfjsPoseModel(file, info);
-  const session = await ort.InferenceSession.create(bytes, {
-    intraOpNumThreads: options.threads ?? os.availableParallelism(),
-    graphOptimizationLevel: 'all',
-    // Idle ORT threads sleep instead of spinning: spinning threads starve ffmpeg's decoder and our
-    // post-processing, which run beside inference.
-    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+  return startOrtWorker(file, bytes, info, options.threads ?? os.availableParallelism());
+}
+
+type OrtReply =
+  | { type: 'ready'; outputs: HeadOutput[] }
+  | { type: 'failed'; message: string }
+  | { id: number; arrays: HeadArrays }
+  | { id: number; error: string };
+
+/** ONNX Runtime in its own thread (see ort-worker.ts): runs are queued there, one at a time. */
+async function startOrtWorker(file: string, bytes: Uint8Array, info: PoseModelInfo, threads: number): Promise<PoseModel> {
+  const worker = startWorker(__dirname, 'ort-worker.js', 'ort-worker.ts', { bytes, threads });
+  const pending = new Map<number, { resolve: (arrays: HeadArrays) => void; reject: (error: Error) => void }>();
+  let nextId = 0;
+  let failure: Error | undefined;
+  const fail = (error: Error) => {
+    failure ??= error;
+    for (const p of pending.values()) p.reject(failure);
+    pending.clear();
+  };
+  const outputs = await new Promise<HeadOutput[]>((resolve, reject) => {
+    worker.on('message', (reply: OrtReply) => {
+      if ('type' in reply) {
+        if (reply.type === 'ready') resolve(reply.outputs);
+        else reject(new HerdError('MODEL_INVALID', `ONNX Runtime cannot load this model: ${reply.message}`, { file }));
+        return;
+      }
+      const p = pending.get(reply.id);
+      pending.delete(reply.id);
+      if ('error' in reply) p?.reject(new Error(`ONNX Runtime failed: ${reply.error}`));
+      else p?.resolve(reply.arrays);
+    });
+    worker.on('error', (error) => {
+      reject(error);
+      fail(error);
+    });
+    worker.on('exit', (code) => fail(new Error(`the ONNX Runtime thread stopped (exit code ${code})`)));
   });
-  const outputs = session.outputNames as HeadOutput[];
+  // The thread must not keep the process alive between runs (a caller that forgets close() still exits).
+  worker.unref();
   return {
     file,
     info,
     outputs,
-    async run(images, batch, height, width) {
+    run(images, batch, height, width) {
       if (height % info.inputMultiple !== 0 || width % info.inputMultiple !== 0) {
-        throw new Error(`model input ${width}×${height} is not a multiple of ${info.inputMultiple}`);
+        return Promise.reject(new Error(`model input ${width}×${height} is not a multiple of ${info.inputMultiple}`));
       }
-      const result = await session.run({ image: new ort.Tensor('float32', images, [batch, height, width, 3]) });
-      const arrays: HeadArrays = {};
-      for (const name of outputs) {
-        const tensor = result[name]!;
-        arrays[name] = { data: tensor.data as Float32Array, shape: tensor.dims as [number, number, number, number] };
-      }
-      return arrays;
+      if (failure) return Promise.reject(failure);
+      const id = nextId++;
+      return new Promise<HeadArrays>((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        worker.ref();
+        // Move the pixels rather than copy them; a view into a larger buffer is copied first.
+        const owned = images.byteOffset === 0 && images.byteLength === images.buffer.byteLength ? images : images.slice();
+        worker.postMessage({ id, images: owned, dims: [batch, height, width, 3] }, [owned.buffer as ArrayBuffer]);
+      }).finally(() => {
+        if (pending.size === 0) worker.unref();
+      });
     },
-    close: () => session.release(),
+    async close() {
+      await worker.terminate();
+    },
   };
 }
 

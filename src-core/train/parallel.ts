@@ -5,27 +5,14 @@
  * helpers before their next slice. Batch norm uses each slice's own statistics (as PyTorch's DataParallel
  * without SyncBatchNorm); the running statistics are this thread's.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
+import { startWorker } from '../common/worker';
 import { readParameterValues, readTrainable, type TfModel } from '../model/tfjs-model';
 import type { Batch } from './data';
 import { lossAndGradients, sliceBatch, type BatchGradients } from './gradients';
 
 type Outgoing = { type: 'ready' } | { type: 'gradients'; id: number; result: BatchGradients } | { type: 'error'; id: number; message: string };
-
-/**
- * Starts a helper thread: the bundle's train-worker.js, or the TypeScript source through tsx's require hook when
- * running from sources (tests, development; `--import tsx` does not reach worker threads).
- */
-function startWorker(workerData: unknown): Worker {
-  const bundled = path.join(__dirname, 'train-worker.js');
-  if (fs.existsSync(bundled)) return new Worker(bundled, { workerData });
-  const source = path.join(__dirname, 'gradient-worker.ts');
-  if (!fs.existsSync(source)) throw new Error(`the training helper thread's script is missing (looked for ${bundled})`);
-  return new Worker(`require('tsx/cjs'); require(${JSON.stringify(source)});`, { eval: true, workerData });
-}
 
 class Helper {
   private pending = new Map<number, { resolve: (r: BatchGradients) => void; reject: (e: Error) => void }>();
@@ -70,7 +57,7 @@ export class ParallelSteps {
   /** Starts `threads − 1` helper threads holding copies of `model` (threads ≥ 2). */
   static async start(model: TfModel, threads: number): Promise<ParallelSteps> {
     const values = [...readParameterValues(model).entries()];
-    const helpers = Array.from({ length: threads - 1 }, () => new Helper(startWorker({ graph: model.graph, values })));
+    const helpers = Array.from({ length: threads - 1 }, () => new Helper(startWorker(__dirname, 'train-worker.js', 'gradient-worker.ts', { graph: model.graph, values })));
     const pool = new ParallelSteps(helpers);
     try {
       await Promise.all(helpers.map((h) => h.ready));

@@ -1,0 +1,55 @@
+/**
+ * ONNX Runtime in a helper thread. onnxruntime-node's `run` computes synchronously on the calling thread, so on the
+ * main thread it would block everything else; here it runs beside ffmpeg's decoding (whose pipe the main thread
+ * keeps reading), the packing of the next batch and the post-processing of the previous one.
+ *
+ * Messages in: `{ id, images, dims }` (the images' buffer is transferred). Out: `{ type: 'ready', outputs }` once,
+ * then `{ id, arrays }` or `{ id, error }` per run.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type * as Ort from 'onnxruntime-node';
+
+interface Setup {
+  bytes: Uint8Array;
+  threads: number;
+}
+
+async function main(): Promise<void> {
+  const port = parentPort!;
+  const ort = require('onnxruntime-node') as typeof Ort;
+  const { bytes, threads } = workerData as Setup;
+  let session: Ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(bytes, {
+      intraOpNumThreads: threads,
+      graphOptimizationLevel: 'all',
+      // Idle ORT threads sleep instead of spinning, which would starve the decoder and post-processing.
+      extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+    });
+  } catch (error) {
+    port.postMessage({ type: 'failed', message: (error as Error).message });
+    return;
+  }
+  port.postMessage({ type: 'ready', outputs: session.outputNames });
+  port.on('message', async (request: { id: number; images: Float32Array; dims: number[] } | { close: true }) => {
+    if ('close' in request) {
+      await session.release();
+      port.close();
+      return;
+    }
+    try {
+      const result = await session.run({ image: new ort.Tensor('float32', request.images, request.dims) });
+      const arrays: Record<string, { data: Float32Array; shape: number[] }> = {};
+      for (const name of session.outputNames) {
+        const tensor = result[name]!;
+        // A copy: ORT's output may live in memory that cannot be transferred.
+        arrays[name] = { data: (tensor.data as Float32Array).slice(), shape: [...tensor.dims] };
+      }
+      port.postMessage({ id: request.id, arrays }, Object.values(arrays).map((a) => a.data.buffer as ArrayBuffer));
+    } catch (error) {
+      port.postMessage({ id: request.id, error: (error as Error).message });
+    }
+  });
+}
+
+void main();
