@@ -12,6 +12,8 @@ import { addVideosCommand, createProjectCommand, editConfigCommand } from './com
 import { importSleapCommand } from './commands/sleap';
 import { benchCommand, demoCommand, synthCommand } from './commands/synthetic';
 import { exportModelCommand, trainCommand } from './commands/train';
+import { convertDetections2trackletsCommand } from './commands/track';
+import { exportPosesCommand } from './commands/export';
 import { probeCommand } from './commands/video';
 
 /** Every working command, in the order a user meets them. */
@@ -36,6 +38,8 @@ export const COMMANDS = new Map<string, Command>(
     createVideoWithAllDetectionsCommand,
     plotEdgeAffinityDistributionsCommand,
     extractSaveAllMapsCommand,
+    convertDetections2trackletsCommand,
+    exportPosesCommand,
     synthCommand,
     demoCommand,
     benchCommand,
@@ -44,7 +48,6 @@ export const COMMANDS = new Map<string, Command>(
 
 /** DeepLabCut's other steps, each waiting for the issue that builds it. */
 export const PLANNED_COMMANDS = new Map<string, string>([
-  ['convert-detections2tracklets', 'tracking issue #6'],
   ['stitch-tracklets', 'tracking issue #6'],
   ['filter', 'tracking issue #6'],
   ['plot-trajectories', 'tracking issue #6'],

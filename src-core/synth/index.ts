@@ -24,3 +24,4 @@ export {
   type SynthSidecar,
 } from './groundtruth';
 export { synthesize, synthOutputPaths, type SynthesizeResult, type SynthesizeRunOptions } from './write';
+export { DEFAULT_SYNTH_DETECTIONS, synthDetections, type DetectionsScene, type SynthDetections, type SynthDetectionsOptions } from './detections';
