@@ -229,7 +229,7 @@ export class Ctx implements vscode.Disposable {
       const choice = await vscode.window.showInformationMessage(`Herd: ${definition.command} finished.`, ...(output ? ['Open'] : []));
       if (choice === 'Open' && output) await openPath(output);
     } else if (event.exitCode === 2) {
-      void vscode.window.showWarningMessage(`Herd: ${definition.command} did not run (usage error, or not implemented yet in this version of herd): see the terminal.`);
+      void vscode.window.showWarningMessage(`Herd: ${definition.command} did not run (usage error): see the terminal.`);
     } else if (event.exitCode !== undefined && event.exitCode !== 130) {
       void vscode.window.showErrorMessage(`Herd: ${definition.command} failed (exit code ${event.exitCode}): see the terminal and the Problems panel.`);
     }

@@ -2,8 +2,7 @@
  * The workflow steps the extension offers, and how each becomes a `herd` command line and a task
  * definition. Pure: no `vscode` import, so it is unit-tested with node's test runner.
  *
- * Every step runs `herd <cli> …` as a VS Code task, also the steps the engine has not built yet:
- * those answer "not implemented yet" (exit code 2) until they land, and then work with no change here.
+ * Every step with a `cli` runs `herd <cli> …` as a VS Code task; the others open an editor panel.
  */
 import * as path from 'node:path';
 

@@ -2,24 +2,22 @@
 import { isHerdError } from '../common/errors';
 import { COMMON_OPTIONS, formatHelp, parseArgs } from './args';
 import type { CliContext, Command } from './command';
-import { COMMANDS, PLANNED_COMMANDS } from './registry';
+import { COMMANDS } from './registry';
 import { JsonProgress, TerminalProgress } from './reporters';
 
 const VERSION = '0.1.0';
 
 function overview(): string {
-  const width = Math.max(...[...COMMANDS.keys(), ...PLANNED_COMMANDS.keys()].map((n) => n.length)) + 2;
+  const width = Math.max(...[...COMMANDS.keys()].map((n) => n.length)) + 2;
   const lines = ['Usage: herd <command> [arguments] [options]', '', 'Herd: multi-animal pose estimation and tracking in DeepLabCut project layout.', '', 'Commands:'];
   for (const [name, command] of COMMANDS) lines.push(`  ${name.padEnd(width)}${command.spec.summary}`);
-  lines.push('', 'Planned (answer "not implemented yet", exit code 2):');
-  for (const [name, issue] of PLANNED_COMMANDS) lines.push(`  ${name.padEnd(width)}${issue}`);
   lines.push('', 'Options for every command:');
   for (const [name, option] of Object.entries(COMMON_OPTIONS)) lines.push(`  --${name.padEnd(width - 2)}${option.description}`);
   lines.push('', 'Run `herd <command> --help` for its arguments.');
   return lines.join('\n') + '\n';
 }
 
-/** Exit codes: 0 done, 1 failed, 2 usage error or not implemented, 130 cancelled. */
+/** Exit codes: 0 done, 1 failed, 2 usage error, 130 cancelled. */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
@@ -41,8 +39,6 @@ export async function main(argv: string[]): Promise<number> {
 
   const command: Command | undefined = COMMANDS.get(name);
   if (!command) {
-    const planned = PLANNED_COMMANDS.get(name);
-    if (planned) return fail('NOT_IMPLEMENTED', `herd ${name}: not implemented yet (${planned})`, {}, 2);
     return fail('USAGE', `unknown command "${name}" (see: herd --help)`, {}, 2);
   }
 

@@ -14,6 +14,10 @@ import { benchCommand, demoCommand, synthCommand } from './commands/synthetic';
 import { exportModelCommand, trainCommand } from './commands/train';
 import { convertDetections2trackletsCommand } from './commands/track';
 import { exportPosesCommand } from './commands/export';
+import { filterCommand } from './commands/filter';
+import { evaluateTrackingCommand, stitchTrackletsCommand } from './commands/stitch';
+import { extractOutlierFramesCommand, findOutliersCommand } from './commands/outliers';
+import { createLabeledVideoCommand, plotTrajectoriesCommand } from './commands/labeled-video';
 import { probeCommand } from './commands/video';
 
 /** Every working command, in the order a user meets them. */
@@ -39,19 +43,16 @@ export const COMMANDS = new Map<string, Command>(
     plotEdgeAffinityDistributionsCommand,
     extractSaveAllMapsCommand,
     convertDetections2trackletsCommand,
+    stitchTrackletsCommand,
+    evaluateTrackingCommand,
+    filterCommand,
+    createLabeledVideoCommand,
+    plotTrajectoriesCommand,
+    findOutliersCommand,
+    extractOutlierFramesCommand,
     exportPosesCommand,
     synthCommand,
     demoCommand,
     benchCommand,
   ].map((command) => [command.spec.name, command]),
 );
-
-/** DeepLabCut's other steps, each waiting for the issue that builds it. */
-export const PLANNED_COMMANDS = new Map<string, string>([
-  ['stitch-tracklets', 'tracking issue #6'],
-  ['filter', 'tracking issue #6'],
-  ['plot-trajectories', 'tracking issue #6'],
-  ['create-labeled-video', 'tracking issue #6'],
-  ['find-outliers', 'tracking issue #6'],
-  ['extract-outlier-frames', 'tracking issue #6'],
-]);

@@ -55,6 +55,8 @@ export interface FeatureDecodeOptions {
   end: number;
   /** Every `step`-th frame from `first` (DeepLabCut's cluster_step). */
   step: number;
+  /** Only these frames of [first, end), instead of every `step`-th (outlier extraction clusters its candidates). */
+  indices?: readonly number[];
   crop?: CropBox;
   /** Width of the downsampled frames (DeepLabCut's cluster_resizewidth). */
   resizeWidth: number;
@@ -83,12 +85,13 @@ export async function decodeClusterFeatures(video: string, options: FeatureDecod
   let count = 0;
   const counter = new ProgressCounter(options.progress ?? silentProgress, options.task ?? 'read frames for clustering', end - first);
   let store: SpillFeatureStore | undefined;
+  const only = options.indices ? new Set(options.indices) : undefined;
   try {
     // Nearest-neighbour thumbnails, as DeepLabCut resizes for clustering (and several times faster than bicubic).
     const scale = { ...size, interpolation: 'neighbor' as const };
     for await (const frame of decodeFrames(video, { info, start: first, end, crop, scale, signal, ffmpeg: options.ffmpeg })) {
       counter.add();
-      if ((frame.index - first) % step !== 0) continue;
+      if (only ? !only.has(frame.index) : (frame.index - first) % step !== 0) continue;
       const rgb = frame.data;
       const offset = buffered * dim;
       for (let p = 0, q = 0; p < dim; p++, q += 3) buffer[offset + p] = Math.round((rgb[q] + rgb[q + 1] + rgb[q + 2]) / 3);

@@ -12,19 +12,21 @@ import type * as Ort from 'onnxruntime-node';
 interface Setup {
   bytes: Uint8Array;
   threads: number;
+  spinning: boolean;
 }
 
 async function main(): Promise<void> {
   const port = parentPort!;
   const ort = require('onnxruntime-node') as typeof Ort;
-  const { bytes, threads } = workerData as Setup;
+  const { bytes, threads, spinning } = workerData as Setup;
+  const spin = spinning ? '1' : '0';
   let session: Ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(bytes, {
       intraOpNumThreads: threads,
       graphOptimizationLevel: 'all',
-      // Idle ORT threads sleep instead of spinning, which would starve the decoder and post-processing.
-      extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+      // By default idle threads sleep instead of spinning, which would starve the decoder and post-processing.
+      extra: { session: { intra_op: { allow_spinning: spin }, inter_op: { allow_spinning: spin } } },
     });
   } catch (error) {
     port.postMessage({ type: 'failed', message: (error as Error).message });

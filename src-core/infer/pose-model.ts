@@ -95,6 +95,8 @@ export interface LoadPoseModelOptions {
    * installed (e.g. the VS Code extension's bundle); `tfjs` runs the snapshot the ONNX file was exported from.
    */
   runtime?: 'onnx' | 'tfjs';
+  /** Let idle ONNX Runtime threads spin (its default; faster alone, but they starve the decoder and post-processing). */
+  spinning?: boolean;
   log?: (line: string) => void;
 }
 
@@ -127,7 +129,7 @@ export async function loadPoseModel(file: string, options: LoadPoseModelOptions 
     }
   }
   if (!ort) return loadTfjsPoseModel(file, info);
-  return startOrtWorker(file, bytes, info, options.threads ?? os.availableParallelism());
+  return startOrtWorker(file, bytes, info, { threads: options.threads ?? os.availableParallelism(), spinning: options.spinning ?? false });
 }
 
 type OrtReply =
@@ -137,8 +139,8 @@ type OrtReply =
   | { id: number; error: string };
 
 /** ONNX Runtime in its own thread (see ort-worker.ts): runs are queued there, one at a time. */
-async function startOrtWorker(file: string, bytes: Uint8Array, info: PoseModelInfo, threads: number): Promise<PoseModel> {
-  const worker = startWorker(__dirname, 'ort-worker.js', 'ort-worker.ts', { bytes, threads });
+async function startOrtWorker(file: string, bytes: Uint8Array, info: PoseModelInfo, settings: { threads: number; spinning: boolean }): Promise<PoseModel> {
+  const worker = startWorker(__dirname, 'ort-worker.js', 'ort-worker.ts', { bytes, ...settings });
   const pending = new Map<number, { resolve: (arrays: HeadArrays) => void; reject: (error: Error) => void }>();
   let nextId = 0;
   let failure: Error | undefined;

@@ -68,7 +68,7 @@ export function allDetectionsVideoPath(detectionsFile: string): string {
 }
 
 /** The shuffle number in a scorer such as `DLC_Resnet50_openfieldOct30shuffle1_snapshot_200`. */
-function scorerShuffle(scorer: string): number | undefined {
+export function scorerShuffle(scorer: string): number | undefined {
   const match = /shuffle(\d+)_(?:detector_[^_]+_)?snapshot_[^_]*$/.exec(scorer);
   return match ? Number(match[1]) : undefined;
 }
@@ -119,9 +119,10 @@ export function partColors(colormap: string, count: number): Array<[number, numb
 
 /**
  * A filled disc as `skimage.draw.disk((y, x), radius, shape)`: the pixels whose centres lie strictly within
- * `radius` of (x, y), clipped to the frame.
+ * `radius` of (x, y), clipped to the frame. With `alpha` below 1 the colour is laid over the pixels with that
+ * opacity (rounded) instead of replacing them.
  */
-export function drawDisc(rgb: Uint8Array, width: number, height: number, x: number, y: number, radius: number, color: readonly number[]): void {
+export function drawDisc(rgb: Uint8Array, width: number, height: number, x: number, y: number, radius: number, color: readonly number[], alpha = 1): void {
   if (!Number.isFinite(x) || !Number.isFinite(y) || !(radius > 0)) return;
   const r2 = radius * radius;
   const rowStart = Math.max(0, Math.ceil(y - radius));
@@ -136,11 +137,22 @@ export function drawDisc(rgb: Uint8Array, width: number, height: number, x: numb
     // Strict inequality at the edge, as skimage's disk.
     if (colStart < width && (colStart - x) ** 2 + dy * dy >= r2) colStart += 1;
     if (colEnd >= 0 && (colEnd - x) ** 2 + dy * dy >= r2) colEnd -= 1;
-    for (let col = colStart; col <= colEnd; col++) {
-      const at = (row * width + col) * 3;
-      rgb[at] = color[0];
-      rgb[at + 1] = color[1];
-      rgb[at + 2] = color[2];
+    if (alpha >= 1) {
+      for (let col = colStart; col <= colEnd; col++) {
+        const at = (row * width + col) * 3;
+        rgb[at] = color[0];
+        rgb[at + 1] = color[1];
+        rgb[at + 2] = color[2];
+      }
+    } else {
+      const keep = 1 - alpha;
+      const r = alpha * color[0], g = alpha * color[1], b = alpha * color[2];
+      for (let col = colStart; col <= colEnd; col++) {
+        const at = (row * width + col) * 3;
+        rgb[at] = Math.round(keep * rgb[at] + r);
+        rgb[at + 1] = Math.round(keep * rgb[at + 1] + g);
+        rgb[at + 2] = Math.round(keep * rgb[at + 2] + b);
+      }
     }
   }
 }

@@ -1,4 +1,4 @@
-/** Videos drawn from analysis outputs: DeepLabCut's create_video_with_all_detections (labeled videos follow with tracking). */
+/** Videos and figures drawn from analysis outputs: all detections, labeled videos (poses or raw tracklets), trajectory plots. */
 export {
   allDetectionsVideoPath,
   createVideoWithAllDetections,
@@ -10,3 +10,47 @@ export {
   type FoundDetections,
   type RenderedVideo,
 } from './all-detections';
+export {
+  benchLabeledVideo,
+  createLabeledVideo,
+  encoderForCodec,
+  findAnalysisFile,
+  labeledVideoPath,
+  LabelPainter,
+  poseArrayLayer,
+  renderLabeledFrames,
+  selectNames,
+  tableLayers,
+  trackletLayer,
+  trackletsVideoPath,
+  trackMethodSuffix,
+  type ColorBy,
+  type FoundAnalysisFile,
+  type FrameSink,
+  type LabeledVideo,
+  type LabeledVideoBench,
+  type LabeledVideoBenchOptions,
+  type LabeledVideoOptions,
+  type LabeledVideoResult,
+  type PaintStyle,
+  type PoseLayer,
+} from './labeled-video';
+export { blendPixel, drawLine, drawPolyline, fillRect, segmentLength, type Color } from './raster';
+export {
+  Axes,
+  FIGURE_KINDS,
+  niceTicks,
+  plotTrajectories,
+  RasterCanvas,
+  renderFigure,
+  SvgCanvas,
+  writeFigures,
+  type Canvas,
+  type FigureKind,
+  type FigureStyle,
+  type PlotTrajectoriesOptions,
+  type PlotTrajectoriesResult,
+  type PlottedVideo,
+  type Series,
+  type TrajectoryFormat,
+} from './trajectories';

@@ -1,6 +1,10 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { HerdError } from '../../common/errors';
 import { analyzeVideos, type VideoAnalysis } from '../../infer/analyze';
+import { loadProject } from '../../project/load';
+import { stitchVideos, tracksPath } from '../../stitch';
+import { convertDetectionsToTracklets, type TrackMethod } from '../../track';
 import type { Command } from '../command';
 import { listPositional, numberOption, positional, stringOption } from '../command';
 import { CONFIG_ARGUMENT, VIDEOTYPE_OPTION } from '../shared-options';
@@ -40,11 +44,14 @@ export const analyzeCommand: Command = {
       overwrite: { type: 'boolean', description: 'analyze again videos that have outputs' },
       'identity-only': { type: 'boolean', description: "group body parts into animals by the identity head's prediction instead of part-affinity fields (models trained with identity: true)" },
       'track-method': { type: 'string', value: 'METHOD', description: 'tracker for --auto-track: box, skeleton or ellipse (config default_track_method)' },
-      'auto-track': { type: 'boolean', description: 'track after analysing (DeepLabCut auto_track); tracking is not in this version yet (issue #6), so this only says so' },
+      'auto-track': { type: 'boolean', description: 'multi-animal projects: then track (convert-detections2tracklets) and stitch (stitch-tracklets) each video, as DeepLabCut auto_track; on by default, --no-auto-track to stop after the detections', default: true },
+      'n-tracks': { type: 'number', value: 'N', description: 'with --auto-track: animals to stitch per video (default: the individuals in config.yaml)' },
     },
     details: [
       'Writes <video><scorer>_detections.safetensors beside each video (every frame\'s assembled animals, unique body',
       'parts and unassembled peaks; see README) and, for single-animal projects, DeepLabCut\'s <video><scorer>.h5.',
+      'Multi-animal projects are then tracked and stitched (unless --no-auto-track): <video><scorer>_el.tracklets.safetensors',
+      'and the final <video><scorer>_el.h5 (key df_with_missing; _bx/_sk for other trackers, .csv with --save-as-csv).',
       'Cropping follows config.yaml (cropping, x1, x2, y1, y2); coordinates are in the full frame.',
     ].join('\n'),
   },
@@ -70,8 +77,39 @@ export const analyzeCommand: Command = {
       signal: context.signal,
     });
     const lines = [`Scorer ${result.scorer} (model ${result.model})`, ...result.videos.flatMap(describeVideo)];
-    if (args.options['auto-track'] === true) {
-      context.note('note: tracking is not in this version of herd yet (issue #6); the detections files above are what it will read');
+    const config = positional(args, 'config');
+    if (args.options['auto-track'] === true && loadProject(config).multiAnimal) {
+      const videos = result.videos.map((v) => v.video);
+      const common = {
+        shuffle: numberOption(args, 'shuffle'),
+        destfolder: stringOption(args, 'destfolder'),
+        overwrite: args.options.overwrite === true,
+        progress: context.progress,
+        log: context.note,
+        signal: context.signal,
+      };
+      const tracked = await convertDetectionsToTracklets(config, videos, {
+        ...common,
+        trainingsetindex: numberOption(args, 'trainingsetindex'),
+        trackMethod: trackMethod as TrackMethod | undefined,
+        identityOnly: args.options['identity-only'] === true,
+      });
+      lines.push(...tracked.videos.map((v) => `${path.basename(v.video)}: ${v.skipped ? 'tracklets exist' : `${v.tracklets} tracklets`} → ${v.output}`));
+      for (const v of tracked.videos) {
+        // One video at a time, so tracks that exist (a re-run without --overwrite) only skip that video.
+        const tracks = tracksPath(v.output);
+        if (fs.existsSync(tracks) && !common.overwrite) {
+          lines.push(`${path.basename(v.video)}: tracks exist (${tracks}; --overwrite to redo)`);
+          continue;
+        }
+        const stitched = await stitchVideos(config, [v.video], {
+          ...common,
+          trackMethod: v.tracker,
+          nTracks: numberOption(args, 'n-tracks'),
+          saveAsCsv: args.options['save-as-csv'] === true,
+        });
+        lines.push(...stitched.videos.map((s) => `${path.basename(s.video)}: ${s.tracks.length} tracks → ${s.output}${s.csv ? ` and ${path.basename(s.csv)}` : ''}`));
+      }
     }
     return { text: lines.join('\n'), data: { ...result } };
   },

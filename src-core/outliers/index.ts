@@ -1,0 +1,23 @@
+/** Outlier frames for the next labeling round: DeepLabCut's `extract_outlier_frames`. */
+export {
+  findOutliers,
+  OUTLIER_ALGORITHMS,
+  type FindOutliersOptions,
+  type OutlierAlgorithm,
+  type OutlierCandidates,
+} from './find';
+export {
+  extractOutlierFrames,
+  findOutlierFrames,
+  pickOutlierFrames,
+  uniformAmong,
+  type ExtractOutlierFramesOptions,
+  type ExtractOutlierFramesResult,
+  type OutlierExtractionAlgorithm,
+  type OutlierSearchOptions,
+  type OutlierSearchResult,
+  type PickOptions,
+  type VideoOutlierExtraction,
+  type VideoOutliers,
+} from './extract';
+export { machineLabelsCsvPath, machineLabelsPath, writeMachineLabels, type MachineLabelsWritten } from './machine-labels';
