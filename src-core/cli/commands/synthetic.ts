@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { formatAccuracyBench, runAccuracyBench } from '../../bench/accuracy';
 import { runAnalysisBench } from '../../bench/analysis';
 import { formatBench, runBench } from '../../bench/bench';
+import { formatIdentityStudy, runTrackingBench } from '../../bench/tracking';
 import { formatTrainingBench, runTrainingBench } from '../../bench/training';
 import { formatDemo, runDemo } from '../../demo/demo';
 import type { SynthOptions } from '../../synth/options';
@@ -109,6 +110,7 @@ export const benchCommand: Command = {
     options: {
       frames: { type: 'number', value: 'F', description: 'frames of the 640×480 synthetic video', default: 600 },
       analysis: { type: 'boolean', description: 'instead: video analysis fps (ffmpeg decode-only, the model alone in ONNX Runtime, herd analyze end to end)' },
+      tracking: { type: 'boolean', description: 'instead: frames/s of assembly, tracking, stitching and labeled videos on synthetic detections (3 animals × 12 parts, 2,000 frames), and ID switches before/after stitching on 5 seeds' },
       training: { type: 'boolean', description: 'instead: training img/s of herd_small per available backend and thread count' },
       cpu: { type: 'boolean', description: 'with --training: also time one step of the pure-JavaScript cpu backend (minutes)' },
       accuracy: { type: 'string', value: 'DATA', description: 'instead: train herd_small for --minutes on DATA (synth, or a DeepLabCut project folder) and print the test error by epoch' },
@@ -121,6 +123,10 @@ export const benchCommand: Command = {
     if (args.options.analysis === true) {
       const rows = await runAnalysisBench({ frames: numberOption(args, 'frames'), progress: context.progress, log: context.note, signal: context.signal });
       return { text: formatBench({ rows, environment: {} }), data: { rows } };
+    }
+    if (args.options.tracking === true) {
+      const result = await runTrackingBench({ log: context.note, signal: context.signal });
+      return { text: `${formatBench({ rows: result.rows, environment: {} })}\n${formatIdentityStudy(result)}`, data: { ...result } };
     }
     if (args.options.training === true) {
       const rows = await runTrainingBench({ includeCpu: args.options.cpu === true, log: context.note });
