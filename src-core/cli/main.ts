@@ -1,11 +1,10 @@
 #!/usr/bin/env node
 import { isHerdError } from '../common/errors';
+import { HERD_VERSION } from '../common/version';
 import { COMMON_OPTIONS, formatHelp, parseArgs } from './args';
 import type { CliContext, Command } from './command';
 import { COMMANDS } from './registry';
 import { JsonProgress, TerminalProgress } from './reporters';
-
-const VERSION = '0.1.0';
 
 function overview(): string {
   const width = Math.max(...[...COMMANDS.keys()].map((n) => n.length)) + 2;
@@ -25,7 +24,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (name === '--version') {
-    process.stdout.write(`${VERSION}\n`);
+    process.stdout.write(`${HERD_VERSION}\n`);
     return 0;
   }
   const json = rest.includes('--json');

@@ -10,10 +10,10 @@ import type { PoseArray } from '../common/pose';
 import { ProgressCounter, silentProgress, type ProgressReporter } from '../common/progress';
 import { hasHdf5Signature } from '../io/hdf5-pandas';
 import { readPoseTable, type PoseTable } from '../io/pose-table';
+import { analysisFolder, findPoseTable, resolveTrackMethod } from '../infer/locate';
 import { writePoseTable } from '../infer/outputs';
 import { loadProject } from '../project/load';
 import { collectVideoPaths } from '../project/videos';
-import { findPoseTable, resolveTrackMethod, trackSuffix } from './locate';
 import { arimaFilterPoses, kalmanFilterPoses, medianFilterPoses, splineFilterPoses } from './pose-filters';
 import type { KalmanNoise } from './series';
 
@@ -147,15 +147,13 @@ export async function filterPredictions(configPath: string, inputs: string[], op
   }
   if (!(pBound >= 0 && pBound <= 1)) throw new HerdError('INVALID_OPTION', `--p-bound must be between 0 and 1, got ${pBound}`);
   if (!Number.isInteger(shuffle) || shuffle < 0) throw new HerdError('INVALID_OPTION', `--shuffle must be a whole number, got ${shuffle}`);
-  const trackMethod = resolveTrackMethod(project, options.trackMethod);
-  const suffix = trackSuffix(trackMethod);
+  const { kind: trackMethod, suffix } = resolveTrackMethod(project, options.trackMethod, { errorCode: 'INVALID_OPTION' });
   const videos = collectVideoPaths(inputs, options.videotype).filter((video) => !/DLC_.*_(full|labeled)$/.test(path.parse(video).name));
   if (videos.length === 0) throw new HerdError('NO_VIDEOS', 'no videos to filter');
 
   // Find every table before filtering anything, so a missing one surfaces before work is done.
   const plans = videos.map((video) => {
-    const folder = options.destfolder ? path.resolve(options.destfolder) : path.dirname(video);
-    const found = findPoseTable(video, { folder, shuffle, suffix });
+    const found = findPoseTable(video, { folder: analysisFolder(video, options.destfolder), shuffle, suffix });
     if (found.others.length > 0) {
       log(`${path.basename(video)}: ${found.others.length + 1} tables of shuffle ${shuffle}; using the newest, ${path.basename(found.file)}`);
     }
@@ -200,5 +198,5 @@ export async function filterPredictions(configPath: string, inputs: string[], op
   } finally {
     counter.finish();
   }
-  return { filtertype, windowlength, pBound, arDegree, maDegree, trackMethod: trackMethod || 'none', videos: results };
+  return { filtertype, windowlength, pBound, arDegree, maDegree, trackMethod: trackMethod ?? 'none', videos: results };
 }

@@ -12,7 +12,6 @@ export {
   type FilterType,
   type FilteredVideo,
 } from './filter-predictions';
-export { findPoseTable, resolveTrackMethod, scorerShuffle, trackSuffix, TRACK_METHODS, type FindPoseTableOptions, type FoundPoseTable } from './locate';
 export { arimaFilterPoses, FILLED_LIKELIHOOD, kalmanFilterPoses, medianFilterPoses, observedFrames, splineFilterPoses, type ArimaFilterOptions, type KalmanFilterOptions, type Trajectory } from './pose-filters';
 export { fitKalmanNoise, kalmanSmooth, medianFilter1d, notAKnotSpline, splineFill1d, type KalmanNoise, type KalmanSeriesResult } from './series';
 export { arimaLogLikelihood, arimaPredictions, constrainStationary, fitArima, type ArimaFit } from './arima';

@@ -171,7 +171,7 @@ async function analyzeVideo(video: string, project: Project, model: PoseModel, s
   };
   const submit = async (batch: Frame[]) => {
     const prepStart = performance.now();
-    const images = packFrames(batch, paddedHeight, paddedWidth, model.info.normalizeImages);
+    const images = packFrames(batch, paddedHeight, paddedWidth, model.info.normalizeImages, model.inputBuffer(batch.length * paddedHeight * paddedWidth * 3));
     times.preprocess += performance.now() - prepStart;
     // Post-process the previous batch while ONNX Runtime runs this one.
     const next = { frames: batch.map((f) => f.index), result: model.run(images, batch.length, paddedHeight, paddedWidth), sent: performance.now() };
@@ -235,17 +235,21 @@ async function analyzeVideo(video: string, project: Project, model: PoseModel, s
   };
 }
 
-/** Frames as one normalised NHWC batch, each padded at the bottom/right to the model's input multiple. */
-function packFrames(frames: Frame[], height: number, width: number, normalizeImages: boolean): Float32Array {
-  const out = new Float32Array(frames.length * height * width * 3);
+/** Frames as one normalised NHWC batch in `out`, each padded at the bottom/right to the model's input multiple. */
+function packFrames(frames: Frame[], height: number, width: number, normalizeImages: boolean, out: Float32Array): Float32Array {
   const options = { normalizeImages, scaleToUnitRange: !normalizeImages };
   const black = new Float32Array(3);
   normalizePixels(new Uint8Array(3), 0, black, 0, 1, options);
   frames.forEach((frame, b) => {
     const base = b * height * width * 3;
+    if (frame.width === width) {
+      // No padding columns: the frame's rows are contiguous in the batch, one pass does them all.
+      normalizePixels(frame.data, 0, out, base, frame.width * frame.height, options);
+    } else {
+      for (let y = 0; y < frame.height; y++) normalizePixels(frame.data, y * frame.width * 3, out, base + y * width * 3, frame.width, options);
+    }
     for (let y = 0; y < height; y++) {
       const row = base + y * width * 3;
-      if (y < frame.height) normalizePixels(frame.data, y * frame.width * 3, out, row, frame.width, options);
       for (let x = y < frame.height ? frame.width : 0; x < width; x++) out.set(black, row + x * 3);
     }
   });

@@ -4,7 +4,7 @@
  * keeps reading), the packing of the next batch and the post-processing of the previous one.
  *
  * Messages in: `{ id, images, dims }` (the images' buffer is transferred). Out: `{ type: 'ready', outputs }` once,
- * then `{ id, arrays }` or `{ id, error }` per run.
+ * then `{ id, arrays, images }` (the input handed back) or `{ id, error }` per run.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type * as Ort from 'onnxruntime-node';
@@ -47,7 +47,9 @@ async function main(): Promise<void> {
         // A copy: ORT's output may live in memory that cannot be transferred.
         arrays[name] = { data: (tensor.data as Float32Array).slice(), shape: [...tensor.dims] };
       }
-      port.postMessage({ id: request.id, arrays }, Object.values(arrays).map((a) => a.data.buffer as ArrayBuffer));
+      // The input goes back too, so the main thread can fill it with the next batch instead of allocating.
+      const buffers = [...Object.values(arrays).map((a) => a.data.buffer as ArrayBuffer), request.images.buffer as ArrayBuffer];
+      port.postMessage({ id: request.id, arrays, images: request.images }, buffers);
     } catch (error) {
       port.postMessage({ id: request.id, error: (error as Error).message });
     }

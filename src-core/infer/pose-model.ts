@@ -46,6 +46,9 @@ export interface PoseModel {
   outputs: HeadOutput[];
   /** Runs a batch of NHWC images. Takes `images` over: its buffer may be moved to the inference thread (detached here). */
   run(images: Float32Array, batch: number, height: number, width: number): Promise<HeadArrays>;
+  /** A zeroed-or-reused buffer for a batch of `length` values: inputs that came back from earlier runs are recycled
+   *  (contents undefined), saving a large allocation per batch. */
+  inputBuffer(length: number): Float32Array;
   close(): Promise<void>;
 }
 
@@ -135,13 +138,15 @@ export async function loadPoseModel(file: string, options: LoadPoseModelOptions 
 type OrtReply =
   | { type: 'ready'; outputs: HeadOutput[] }
   | { type: 'failed'; message: string }
-  | { id: number; arrays: HeadArrays }
+  | { id: number; arrays: HeadArrays; images: Float32Array }
   | { id: number; error: string };
 
 /** ONNX Runtime in its own thread (see ort-worker.ts): runs are queued there, one at a time. */
 async function startOrtWorker(file: string, bytes: Uint8Array, info: PoseModelInfo, settings: { threads: number; spinning: boolean }): Promise<PoseModel> {
   const worker = startWorker(__dirname, 'ort-worker.js', 'ort-worker.ts', { bytes, ...settings });
   const pending = new Map<number, { resolve: (arrays: HeadArrays) => void; reject: (error: Error) => void }>();
+  // Input buffers the thread has handed back, for the next batches.
+  const spare: Float32Array[] = [];
   let nextId = 0;
   let failure: Error | undefined;
   const fail = (error: Error) => {
@@ -159,7 +164,10 @@ async function startOrtWorker(file: string, bytes: Uint8Array, info: PoseModelIn
       const p = pending.get(reply.id);
       pending.delete(reply.id);
       if ('error' in reply) p?.reject(new Error(`ONNX Runtime failed: ${reply.error}`));
-      else p?.resolve(reply.arrays);
+      else {
+        if (spare.length < 2) spare.push(reply.images);
+        p?.resolve(reply.arrays);
+      }
     });
     worker.on('error', (error) => {
       reject(error);
@@ -189,6 +197,10 @@ async function startOrtWorker(file: string, bytes: Uint8Array, info: PoseModelIn
         if (pending.size === 0) worker.unref();
       });
     },
+    inputBuffer(length) {
+      const index = spare.findIndex((buffer) => buffer.length === length);
+      return index >= 0 ? spare.splice(index, 1)[0]! : new Float32Array(length);
+    },
     async close() {
       await worker.terminate();
     },
@@ -207,6 +219,7 @@ async function loadTfjsPoseModel(onnxFile: string, info: PoseModelInfo): Promise
     info,
     outputs: Object.keys(snapshot.graph.outputs) as HeadOutput[],
     run: async (images, batch, height, width) => runTfHeads(model, images, batch, height, width),
+    inputBuffer: (length) => new Float32Array(length),
     close: async () => disposeTfModel(model),
   };
 }

@@ -3,25 +3,21 @@
  * (ndx-pose, `nwb.ts`) or SLEAP's analysis HDF5 (`sleap-analysis.ts`), beside the table:
  * `<table stem>.nwb` / `<table stem>.analysis.h5`.
  *
- * The table is found like DeepLabCut finds its outputs: in `destfolder` (default: the video's folder), a name
- * starting with `<video stem>DLC_`, whose scorer names the shuffle, ending with the tracker's suffix (`_el`,
- * `_bx`, `_sk`, `_id`; none for single-animal projects), then `_filtered` when asked; the `.h5` is preferred over the `.csv`, the newest when
- * several snapshots match. Every output is checked before anything is written, so a refused run writes nothing.
+ * The table is found as every analysis output is (`infer/locate.ts`): in `destfolder` (default: the video's folder),
+ * `<video stem><scorer of the shuffle><tracker suffix>[_filtered].h5` (or its `.csv`), the newest when several
+ * snapshots match. Every output is checked before anything is written, so a refused run writes nothing.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { HerdError } from '../common/errors';
-import { loadProject, type Project } from '../project/load';
+import { HERD_VERSION } from '../common/version';
+import { analysisFolder, findPoseTable, resolveTrackMethod, type TrackerKind } from '../infer/locate';
+import { loadProject } from '../project/load';
 import { collectVideoPaths } from '../project/videos';
-import { TRACKER_SUFFIX, type TrackerKind } from '../track/tracklets';
 import { probeVideo } from '../video';
 import { assertWritable } from './h5-write';
 import { writeNwbPoses } from './nwb';
 import { readPoseTable } from './pose-table';
 import { writeSleapAnalysis } from './sleap-analysis';
-
-/** Written as the `version` of NWB's `source_software` (keep in step with the CLI's `--version`). */
-export const HERD_VERSION = '0.1.0';
 
 export type ExportFormat = 'nwb' | 'sleap-analysis';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['nwb', 'sleap-analysis'];
@@ -32,7 +28,7 @@ export interface ExportPosesOptions {
   shuffle?: number;
   /** Tracker whose table is exported (default: config.yaml's `default_track_method`, else ellipse); multi-animal only. */
   trackMethod?: TrackerKind;
-  /** Export the `_filtered` table (herd filter-predictions). */
+  /** Export the `_filtered` table (herd filter). */
   filtered?: boolean;
   /** Where the tables are (herd analyze --destfolder); the exports go there too. Default: beside each video. */
   destfolder?: string;
@@ -62,66 +58,10 @@ export interface ExportPosesResult {
   warnings: string[];
 }
 
-const TRACKERS = Object.keys(TRACKER_SUFFIX) as TrackerKind[];
-
 /** The output of a table: `<table stem>.nwb` or `<table stem>.analysis.h5`. */
 export function exportPath(table: string, format: ExportFormat): string {
   const stem = table.replace(/\.(h5|csv)$/i, '');
   return format === 'nwb' ? `${stem}.nwb` : `${stem}.analysis.h5`;
-}
-
-function scorerShuffle(scorer: string): number | undefined {
-  const match = /shuffle(\d+)_(?:detector_[^_]+_)?(?:snapshot_)?[^_]+$/.exec(scorer);
-  return match ? Number(match[1]) : undefined;
-}
-
-export interface FoundTable {
-  file: string;
-  scorer: string;
-}
-
-/**
- * The pose table of `video` in `folder` for `shuffle`: `<stem>DLC_…<suffix>[_filtered].h5|.csv` (`suffix` `_el`,
- * `_bx`, `_sk`, `_id`, or `''` for single-animal projects). A clear error when there is none.
- */
-export function findPoseTable(video: string, folder: string, shuffle: number, suffix: string, filtered: boolean): FoundTable {
-  const stem = path.parse(video).name;
-  const ending = `${suffix}${filtered ? '_filtered' : ''}`;
-  const names = fs.existsSync(folder) ? fs.readdirSync(folder).filter((name) => name.startsWith(`${stem}DLC_`) && !name.startsWith('.')) : [];
-  const candidates = names.flatMap((name) => {
-    const match = /\.(h5|csv)$/i.exec(name);
-    if (!match) return [];
-    const base = name.slice(0, -match[0].length);
-    if (!base.endsWith(ending)) return [];
-    const scorer = base.slice(stem.length, base.length - ending.length);
-    if (scorerShuffle(scorer) !== shuffle) return [];
-    const file = path.join(folder, name);
-    return [{ file, scorer, h5: match[1].toLowerCase() === 'h5', mtime: fs.statSync(file).mtimeMs }];
-  });
-  if (candidates.length === 0) {
-    const hint = filtered
-      ? 'run herd filter-predictions first, or leave out --filtered'
-      : 'analyse (and, for several animals, track) the video first, or check --shuffle, --track-method and --destfolder';
-    throw new HerdError('POSE_TABLE_NOT_FOUND', `no ${stem}DLC_…shuffle${shuffle}_…${ending}.h5/.csv table for ${path.basename(video)} in ${folder}; ${hint}`, { file: video });
-  }
-  // Newest scorer (snapshot) first; for that scorer, the .h5 over its .csv twin.
-  candidates.sort((a, b) => b.mtime - a.mtime || b.file.localeCompare(a.file));
-  const newest = candidates[0].scorer;
-  const chosen = candidates.filter((c) => c.scorer === newest).sort((a, b) => Number(b.h5) - Number(a.h5))[0];
-  return { file: chosen.file, scorer: chosen.scorer };
-}
-
-/** The table suffix: the tracker's (`_el`…) for multi-animal projects, none for single-animal ones. */
-function tableSuffix(project: Project, requested?: string): string {
-  if (!project.multiAnimal) {
-    if (requested) throw new HerdError('USAGE', `--track-method ${requested} is for multi-animal projects; this one is single-animal`, { file: project.configPath });
-    return '';
-  }
-  const method = requested ?? project.config.default_track_method ?? 'ellipse';
-  if (!TRACKERS.includes(method as TrackerKind)) {
-    throw new HerdError('USAGE', `--track-method is ${TRACKERS.join(', ')}, got "${method}"`);
-  }
-  return TRACKER_SUFFIX[method as TrackerKind];
 }
 
 /**
@@ -133,14 +73,13 @@ export async function exportPoses(configPath: string, videos: string[], options:
     throw new HerdError('USAGE', `--format is ${EXPORT_FORMATS.join(' or ')}, got "${String(options.format)}"`);
   }
   const project = loadProject(configPath);
-  const suffix = tableSuffix(project, options.trackMethod);
+  const { suffix } = resolveTrackMethod(project, options.trackMethod);
   const shuffle = options.shuffle ?? 1;
   const log = options.log ?? (() => undefined);
   const warnings: string[] = [];
   const videoPaths = collectVideoPaths(videos, options.videotype);
   const jobs = videoPaths.map((video) => {
-    const folder = options.destfolder ? path.resolve(options.destfolder) : path.dirname(video);
-    const table = findPoseTable(video, folder, shuffle, suffix, options.filtered === true);
+    const table = findPoseTable(video, { folder: analysisFolder(video, options.destfolder), shuffle, suffix, filtered: options.filtered === true });
     return { video, table, output: exportPath(table.file, options.format) };
   });
   for (const job of jobs) assertWritable(job.output, { overwrite: options.overwrite });

@@ -8,12 +8,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { HerdError } from '../common/errors';
 import { silentProgress, type ProgressReporter } from '../common/progress';
-import { findPoseTable, readPoseTableFile, resolveTrackMethod, trackSuffix } from '../filter';
+import { readPoseTableFile } from '../filter';
 import { decodeClusterFeatures } from '../frames/features';
 import { miniBatchKMeans, type ClusteringReport } from '../frames/kmeans';
 import { writeFramePngs } from '../frames/extract';
 import { frameImageName } from '../frames/naming';
 import { uniformFrameIndices } from '../frames/select';
+import { analysisFolder, findPoseTable, resolveTrackMethod } from '../infer/locate';
 import type { PoseTable } from '../io/pose-table';
 import { addVideos } from '../project/create';
 import { loadProject, type Project } from '../project/load';
@@ -77,13 +78,11 @@ async function plan(project: Project, inputs: string[], options: OutlierSearchOp
   const shuffle = options.shuffle ?? 1;
   if (!Number.isInteger(shuffle) || shuffle < 0) throw new HerdError('INVALID_OPTION', `--shuffle must be a whole number, got ${shuffle}`);
   const { numframes2pick, start, stop } = settings(project);
-  const trackMethod = resolveTrackMethod(project, options.trackMethod);
-  const suffix = trackSuffix(trackMethod);
+  const { kind: trackMethod, suffix } = resolveTrackMethod(project, options.trackMethod, { errorCode: 'INVALID_OPTION' });
   const videos = collectVideoPaths(inputs, options.videotype).filter((video) => !/DLC_.*_(full|labeled)$/.test(path.parse(video).name));
   if (videos.length === 0) throw new HerdError('NO_VIDEOS', 'no videos to search');
   const found = videos.map((video) => {
-    const folder = options.destfolder ? path.resolve(options.destfolder) : path.dirname(video);
-    const table = findPoseTable(video, { folder, shuffle, suffix });
+    const table = findPoseTable(video, { folder: analysisFolder(video, options.destfolder), shuffle, suffix });
     if (table.others.length > 0) log(`${path.basename(video)}: ${table.others.length + 1} tables of shuffle ${shuffle}; using the newest, ${path.basename(table.file)}`);
     return { video, table };
   });
@@ -104,7 +103,7 @@ async function plan(project: Project, inputs: string[], options: OutlierSearchOp
       poseTable,
     });
   }
-  return { trackMethod: trackMethod || 'none', numframes2pick, planned };
+  return { trackMethod: trackMethod ?? 'none', numframes2pick, planned };
 }
 
 /** `herd find-outliers`: the candidate outlier frames of each video's tracked pose table; nothing is written. */

@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { HerdError, isHerdError } from '../common/errors';
 import { ProgressCounter, silentProgress, type ProgressReporter } from '../common/progress';
+import { analysisFolder, DETECTIONS_ENDING, findDetectionsFile, type FoundAnalysisOutput } from '../infer/locate';
 import { readDetections, type DetectionsContent } from '../infer/outputs';
 import { colormapColors } from '../labels/colormap';
 import { loadProject } from '../project/load';
@@ -60,56 +61,9 @@ export interface AllDetectionsResult {
   videos: RenderedVideo[];
 }
 
-const DETECTIONS_SUFFIX = '_detections.safetensors';
-
 /** `<stem><scorer>_full.mp4` beside the detections file. */
 export function allDetectionsVideoPath(detectionsFile: string): string {
-  return detectionsFile.slice(0, -DETECTIONS_SUFFIX.length) + '_full.mp4';
-}
-
-/** The shuffle number in a scorer such as `DLC_Resnet50_openfieldOct30shuffle1_snapshot_200`. */
-export function scorerShuffle(scorer: string): number | undefined {
-  const match = /shuffle(\d+)_(?:detector_[^_]+_)?snapshot_[^_]*$/.exec(scorer);
-  return match ? Number(match[1]) : undefined;
-}
-
-export interface FoundDetections {
-  file: string;
-  scorer: string;
-  /** Other candidate files of the same shuffle (older), when there were several. */
-  others: string[];
-}
-
-/**
- * The detections file of `video` for `shuffle`: `<stem>DLC_*_detections.safetensors` in `folder`; the newest when
- * several scorers (snapshots) match. A clear error, telling to run `herd analyze`, when there is none.
- */
-export function findDetectionsFile(video: string, shuffle: number, folder: string): FoundDetections {
-  const stem = path.parse(video).name;
-  const prefix = `${stem}DLC_`;
-  const names = fs.existsSync(folder)
-    ? fs.readdirSync(folder).filter((name) => name.startsWith(prefix) && name.endsWith(DETECTIONS_SUFFIX) && !name.startsWith('.'))
-    : [];
-  const scorerOf = (name: string) => name.slice(stem.length, -DETECTIONS_SUFFIX.length);
-  const matching = names.filter((name) => scorerShuffle(scorerOf(name)) === shuffle);
-  if (matching.length === 0) {
-    const others = names.length > 0 ? ` (there are detections of other shuffles: ${names.join(', ')})` : '';
-    throw new HerdError(
-      'DETECTIONS_NOT_FOUND',
-      `no detections of shuffle ${shuffle} for ${path.basename(video)} in ${folder}${others}; ` +
-        `run herd analyze on the video first${folder !== path.dirname(video) ? ' (with the same --destfolder)' : ''}`,
-      { file: video },
-    );
-  }
-  const newestFirst = matching
-    .map((name) => ({ name, mtime: fs.statSync(path.join(folder, name)).mtimeMs }))
-    .sort((a, b) => b.mtime - a.mtime || b.name.localeCompare(a.name));
-  const chosen = newestFirst[0].name;
-  return {
-    file: path.join(folder, chosen),
-    scorer: scorerOf(chosen),
-    others: newestFirst.slice(1).map((entry) => path.join(folder, entry.name)),
-  };
+  return detectionsFile.slice(0, -DETECTIONS_ENDING.length) + '_full.mp4';
 }
 
 /** RGB bytes per drawn part, as DeepLabCut computes them (truncated, not rounded). */
@@ -203,7 +157,7 @@ function marksByFrame(content: DetectionsContent, pcutoff: number): { marks: Mar
 
 interface Plan {
   video: string;
-  found: FoundDetections;
+  found: FoundAnalysisOutput;
   output: string;
 }
 
@@ -232,8 +186,7 @@ export async function createVideoWithAllDetections(
   });
   // Find every input and check every output before rendering anything, so a mistake does not surface mid-way.
   const plans: Plan[] = videos.map((video) => {
-    const folder = options.destfolder ? path.resolve(options.destfolder) : path.dirname(video);
-    const found = findDetectionsFile(video, shuffle, folder);
+    const found = findDetectionsFile(video, { folder: analysisFolder(video, options.destfolder), shuffle });
     if (found.others.length > 0) {
       log(
         `${path.basename(video)}: ${found.others.length + 1} detections files of shuffle ${shuffle}; ` +

@@ -34,12 +34,13 @@ import { encodePng } from '../common/png';
 import { createPoseArray, poseOffset, type PoseArray } from '../common/pose';
 import { silentProgress, type ProgressReporter } from '../common/progress';
 import { frameImageName } from '../frames/naming';
+import { ALL_TRACK_METHODS, analysisFolder, findPoseTable, findTrackletsFile, resolveTrackMethod, TRACKER_KINDS, type FoundAnalysisOutput, type TrackerKind } from '../infer/locate';
 import { UNIQUE_INDIVIDUAL } from '../io/dlc-csv';
 import { readPoseTable, type PoseTable } from '../io/pose-table';
 import { namedColor } from '../labels/colormap';
-import { loadProject, type Project } from '../project/load';
+import { loadProject } from '../project/load';
 import { collectVideoPaths } from '../project/videos';
-import { readTracklets, TRACKER_SUFFIX, type TrackletSet } from '../track/tracklets';
+import { readTracklets, type TrackletSet } from '../track/tracklets';
 import { decodeFrames, defaultCodec, openEncoder, probeVideo, type CropBox, type Frame, type VideoEncoder, type VideoInfo } from '../video';
 import { drawDisc, partColors } from './all-detections';
 import { drawLine, type Color } from './raster';
@@ -48,9 +49,9 @@ export type ColorBy = 'bodypart' | 'individual';
 
 export interface LabeledVideoOptions {
   videotype?: string;
-  /** Pick tables of this shuffle (the `shuffle<k>` in the scorer; default 1). Tables whose scorer names none match any. */
+  /** Pick tables of this shuffle (the `shuffle<k>` in the scorer; default 1). */
   shuffle?: number;
-  /** Draw `<…>_filtered.h5` (herd filterpredictions) instead of the unfiltered table. */
+  /** Draw `<…>_filtered.h5` (herd filter) instead of the unfiltered table. */
   filtered?: boolean;
   /** DeepLabCut's fast mode (default true): opaque discs. False: discs laid on with `alphavalue` (the slow mode's look). */
   fastmode?: boolean;
@@ -128,79 +129,6 @@ export interface LabeledVideoResult {
 }
 
 /* ----------------------------------------------------------------- names and files */
-
-/** DeepLabCut's tracker suffixes (trackingutils.TRACK_METHODS), plus Herd's identity-only `_id`. */
-const TRACK_METHOD_SUFFIX: Readonly<Record<string, string>> = {
-  box: TRACKER_SUFFIX.box,
-  ellipse: TRACKER_SUFFIX.ellipse,
-  skeleton: TRACKER_SUFFIX.skeleton,
-  identity: TRACKER_SUFFIX.identity,
-  transformer: '_tr',
-  ctd: '_ctd',
-};
-
-/** The file suffix of a track method (`ellipse` → `_el`); `''` (or undefined) → config's default, else ellipse. */
-export function trackMethodSuffix(method: string | undefined, project?: Pick<Project, 'config'>): { method: string; suffix: string } {
-  const chosen = method || (typeof project?.config.default_track_method === 'string' ? project.config.default_track_method : '') || 'ellipse';
-  const suffix = TRACK_METHOD_SUFFIX[chosen];
-  if (suffix === undefined) {
-    throw new HerdError('USAGE', `unknown track method "${chosen}" (use ${Object.keys(TRACK_METHOD_SUFFIX).join(', ')})`);
-  }
-  return { method: chosen, suffix };
-}
-
-const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const KNOWN_SUFFIX = /(_bx|_el|_sk|_tr|_ctd|_id|_filtered)$/;
-
-/** The shuffle a scorer names (`…shuffle3_snapshot_200` → 3), undefined when it names none. */
-function shuffleOf(scorer: string): number | undefined {
-  const matches = [...scorer.matchAll(/shuffle(\d+)/g)];
-  return matches.length > 0 ? Number(matches[matches.length - 1]![1]) : undefined;
-}
-
-export interface FoundAnalysisFile {
-  file: string;
-  scorer: string;
-  /** Other matching files (older scorers), when there were several. */
-  others: string[];
-}
-
-/**
- * The newest file `<video stem><scorer><ending>` in `folder` whose scorer starts with `DLC` and belongs to `shuffle`
- * (`.h5` preferred over `.csv` for the same scorer when `endings` lists both). Undefined when there is none.
- */
-export function findAnalysisFile(video: string, folder: string, endings: string[], shuffle: number | undefined): FoundAnalysisFile | undefined {
-  const stem = path.parse(video).name;
-  if (!fs.existsSync(folder)) return undefined;
-  const candidates: Array<{ name: string; scorer: string; rank: number; mtime: number }> = [];
-  const names = fs.readdirSync(folder).filter((n) => !n.startsWith('.'));
-  endings.forEach((ending, rank) => {
-    const pattern = new RegExp(`^${escapeRegExp(stem)}(DLC.*?)${escapeRegExp(ending)}$`);
-    for (const name of names) {
-      const match = pattern.exec(name);
-      if (!match) continue;
-      const scorer = match[1]!;
-      // `<stem><scorer>.h5` must not also claim `<stem><scorer>_el.h5` or `…_filtered.h5`.
-      if (KNOWN_SUFFIX.test(scorer) || scorer.includes('_filtered')) continue;
-      const s = shuffleOf(scorer);
-      if (shuffle !== undefined && s !== undefined && s !== shuffle) continue;
-      candidates.push({ name, scorer, rank, mtime: fs.statSync(path.join(folder, name)).mtimeMs });
-    }
-  });
-  if (candidates.length === 0) return undefined;
-  // One per scorer (the preferred ending), newest scorer first.
-  const byScorer = new Map<string, (typeof candidates)[number]>();
-  for (const c of candidates) {
-    const known = byScorer.get(c.scorer);
-    if (!known || c.rank < known.rank) byScorer.set(c.scorer, c);
-  }
-  const sorted = [...byScorer.values()].sort((a, b) => b.mtime - a.mtime || b.name.localeCompare(a.name));
-  return {
-    file: path.join(folder, sorted[0]!.name),
-    scorer: sorted[0]!.scorer,
-    others: sorted.slice(1).map((c) => path.join(folder, c.name)),
-  };
-}
 
 /** `<table stem>{_id|_bp}_p<int(100·pcutoff)>_labeled.mp4` (multi-animal) or `<video><scorer>[filtered]_labeled.mp4`. */
 export function labeledVideoPath(table: string, options: { multiAnimal: boolean; colorBy: ColorBy; pcutoff: number; filtered: boolean }): string {
@@ -627,7 +555,7 @@ function gcd(a: number, b: number): number {
 
 interface Plan {
   video: string;
-  source: FoundAnalysisFile;
+  source: FoundAnalysisOutput;
   output: string;
 }
 
@@ -671,7 +599,11 @@ export async function createLabeledVideo(configPath: string, inputs: string[], o
     if (config.cropping === true) crop = { x1: config.x1, x2: config.x2, y1: config.y1, y2: config.y2 };
     else log('displaycropped: config.yaml does not crop (cropping: false); showing the whole frame');
   }
-  const track = project.multiAnimal || options.tracklets ? trackMethodSuffix(options.trackMethod, project) : undefined;
+  if (options.tracklets && !project.multiAnimal) {
+    throw new HerdError('USAGE', 'raw tracklets are for multi-animal projects; this one is single-animal', { file: project.configPath });
+  }
+  // Tables of DeepLabCut's own trackers are drawn too; tracklets only come from Herd's. A single-animal project has no tracker.
+  const track = resolveTrackMethod(project, options.trackMethod, { accept: options.tracklets ? TRACKER_KINDS : ALL_TRACK_METHODS, singleAnimal: 'ignore' });
 
   const videos = collectVideoPaths(inputs, options.videotype).filter((video) => {
     const rendered = /DLC.*_(full|labeled|tracklets)$/.test(path.parse(video).name);
@@ -681,21 +613,10 @@ export async function createLabeledVideo(configPath: string, inputs: string[], o
 
   // Find every input and name every output before rendering anything.
   const plans: Plan[] = videos.map((video) => {
-    const folder = options.destfolder ? path.resolve(options.destfolder) : path.dirname(video);
-    let source: FoundAnalysisFile | undefined;
-    if (options.tracklets) {
-      source = findAnalysisFile(video, folder, [`${track!.suffix}.tracklets.safetensors`], shuffle);
-      if (!source) {
-        throw new HerdError('TRACKLETS_NOT_FOUND', `no ${track!.method} tracklets of shuffle ${shuffle} for ${path.basename(video)} in ${folder}; run herd convert-detections2tracklets first`, { file: video });
-      }
-    } else {
-      const ending = `${track?.suffix ?? ''}${filtered ? '_filtered' : ''}`;
-      source = findAnalysisFile(video, folder, [`${ending}.h5`, `${ending}.csv`], shuffle);
-      if (!source) {
-        const what = filtered ? 'filtered poses (run herd filterpredictions first)' : track ? `${track.method} tracks (run herd stitch-tracklets first)` : 'poses (run herd analyze first)';
-        throw new HerdError('POSE_TABLE_NOT_FOUND', `no ${what} of shuffle ${shuffle} for ${path.basename(video)} in ${folder}: expected ${path.parse(video).name}DLC_…${ending}.h5`, { file: video });
-      }
-    }
+    const folder = analysisFolder(video, options.destfolder);
+    const source = options.tracklets
+      ? findTrackletsFile(video, { folder, shuffle, tracker: track.kind as TrackerKind })
+      : findPoseTable(video, { folder, shuffle, suffix: track.suffix, filtered });
     if (source.others.length > 0) {
       log(`${path.basename(video)}: ${source.others.length + 1} candidate files; using the newest, ${path.basename(source.file)} (others: ${source.others.map((f) => path.basename(f)).join(', ')})`);
     }
@@ -770,7 +691,7 @@ export async function createLabeledVideo(configPath: string, inputs: string[], o
     const rendered = await renderOne(plan.video, info, plan.output, layers, settings, poseFrames);
     results.push({ ...base, ...rendered, status: 'rendered' });
   }
-  return { pcutoff, dotsize, colormap, colorBy, ...(track ? { trackMethod: track.method } : {}), videos: results };
+  return { pcutoff, dotsize, colormap, colorBy, ...(track.kind ? { trackMethod: track.kind } : {}), videos: results };
 }
 
 /* ----------------------------------------------------------------- benchmark */

@@ -20,13 +20,14 @@ import { drawText, textHeight, textWidth } from '../common/bitmap-font';
 import { HerdError } from '../common/errors';
 import { encodePng } from '../common/png';
 import { poseOffset, type PoseArray } from '../common/pose';
+import { ALL_TRACK_METHODS, analysisFolder, findPoseTable, resolveTrackMethod } from '../infer/locate';
 import { UNIQUE_INDIVIDUAL } from '../io/dlc-csv';
 import type { RgbImage } from '../io/png-read';
 import { readPoseTable } from '../io/pose-table';
 import { loadProject } from '../project/load';
 import { collectVideoPaths } from '../project/videos';
 import { drawDisc, partColors } from './all-detections';
-import { findAnalysisFile, selectNames, trackMethodSuffix } from './labeled-video';
+import { selectNames } from './labeled-video';
 import { drawLine, fillRect, segmentLength, type Color } from './raster';
 
 export type TrajectoryFormat = 'png' | 'svg';
@@ -490,18 +491,13 @@ export async function plotTrajectories(configPath: string, inputs: string[], opt
   partColors(colormap, 1);
   const filtered = options.filtered ?? false;
   const shuffle = options.shuffle ?? 1;
-  const track = project.multiAnimal ? trackMethodSuffix(options.trackMethod, project) : undefined;
+  const { suffix } = resolveTrackMethod(project, options.trackMethod, { accept: ALL_TRACK_METHODS, singleAnimal: 'ignore' });
   const style: FigureStyle = { resolution, linewidth, alpha: alpha >= 0 && alpha <= 1 ? alpha : 0.7, pcutoff, format };
 
   const videos = collectVideoPaths(inputs, options.videotype).filter((video) => !/DLC.*_(full|labeled|tracklets)$/.test(path.parse(video).name));
-  const ending = `${track?.suffix ?? ''}${filtered ? '_filtered' : ''}`;
   const plans = videos.map((video) => {
-    const folder = options.destfolder ? path.resolve(options.destfolder) : path.dirname(video);
-    const found = findAnalysisFile(video, folder, [`${ending}.h5`, `${ending}.csv`], shuffle);
-    if (!found) {
-      const what = filtered ? 'filtered poses (run herd filterpredictions first)' : track ? `${track.method} tracks (run herd stitch-tracklets first)` : 'poses (run herd analyze first)';
-      throw new HerdError('POSE_TABLE_NOT_FOUND', `no ${what} of shuffle ${shuffle} for ${path.basename(video)} in ${folder}: expected ${path.parse(video).name}DLC_…${ending}.h5`, { file: video });
-    }
+    const folder = analysisFolder(video, options.destfolder);
+    const found = findPoseTable(video, { folder, shuffle, suffix, filtered });
     if (found.others.length > 0) log(`${path.basename(video)}: using the newest table, ${path.basename(found.file)}`);
     return { video, folder, table: found.file };
   });

@@ -16,10 +16,8 @@ export {
   type StitchWeight,
 } from './stitch';
 export {
-  findTrackletsFile,
   stitchVideos,
   tracksPath,
-  type FoundTracklets,
   type StitchedVideo,
   type StitchVideosOptions,
   type StitchVideosResult,

@@ -10,10 +10,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { HerdError } from '../common/errors';
 import { ProgressCounter, silentProgress, type ProgressReporter } from '../common/progress';
+import { analysisFolder, findTrackletsFile, resolveTrackMethod, TRACKLETS_EXTENSION, type FoundAnalysisOutput, type TrackerKind } from '../infer/locate';
 import { writePoseTable } from '../infer/outputs';
 import { loadProject } from '../project/load';
 import { collectVideoPaths } from '../project/videos';
-import { readTracklets, TRACKER_SUFFIX, type TrackerKind } from '../track/tracklets';
+import { readTracklets } from '../track/tracklets';
 import { stitchTracklets, type StitchOptions, type StitchStats, type StitchedTrack } from './stitch';
 
 export interface StitchVideosOptions extends Omit<StitchOptions, 'animalNames'> {
@@ -50,62 +51,9 @@ export interface StitchVideosResult {
   videos: StitchedVideo[];
 }
 
-const TRACKLETS_EXTENSION = '.tracklets.safetensors';
-
-function scorerShuffle(scorer: string): number | undefined {
-  const match = /shuffle(\d+)_(?:detector_[^_]+_)?snapshot_[^_]*$/.exec(scorer);
-  return match ? Number(match[1]) : undefined;
-}
-
-export interface FoundTracklets {
-  file: string;
-  scorer: string;
-  /** Older candidates of the same shuffle and tracker. */
-  others: string[];
-}
-
-/**
- * The tracklets file of `video` for `shuffle` and `tracker` in `folder`: `<stem>DLC_*<suffix>.tracklets.safetensors`,
- * the newest when several snapshots match; a clear error when there is none.
- */
-export function findTrackletsFile(video: string, shuffle: number, tracker: TrackerKind, folder: string): FoundTracklets {
-  const stem = path.parse(video).name;
-  const ending = `${TRACKER_SUFFIX[tracker]}${TRACKLETS_EXTENSION}`;
-  const names = fs.existsSync(folder)
-    ? fs.readdirSync(folder).filter((name) => name.startsWith(`${stem}DLC_`) && name.endsWith(TRACKLETS_EXTENSION) && !name.startsWith('.'))
-    : [];
-  const scorerOf = (name: string) => name.slice(stem.length, -ending.length);
-  const matching = names.filter((name) => name.endsWith(ending) && scorerShuffle(scorerOf(name)) === shuffle);
-  if (matching.length === 0) {
-    const others = names.length > 0 ? ` (there are tracklets of other shuffles or trackers: ${names.join(', ')})` : '';
-    throw new HerdError(
-      'TRACKLETS_NOT_FOUND',
-      `no ${tracker} tracklets of shuffle ${shuffle} for ${path.basename(video)} in ${folder}${others}; ` +
-        `run herd convert-detections2tracklets --track-method ${tracker} first${folder !== path.dirname(video) ? ' (with the same --destfolder)' : ''}`,
-      { file: video },
-    );
-  }
-  const newestFirst = matching
-    .map((name) => ({ name, mtime: fs.statSync(path.join(folder, name)).mtimeMs }))
-    .sort((a, b) => b.mtime - a.mtime || b.name.localeCompare(a.name));
-  return {
-    file: path.join(folder, newestFirst[0].name),
-    scorer: scorerOf(newestFirst[0].name),
-    others: newestFirst.slice(1).map((entry) => path.join(folder, entry.name)),
-  };
-}
-
 /** `<prefix><suffix>.h5` for a tracklets file `<prefix><suffix>.tracklets.safetensors`. */
 export function tracksPath(trackletsFile: string): string {
   return trackletsFile.slice(0, -TRACKLETS_EXTENSION.length) + '.h5';
-}
-
-function trackerOf(method: string | undefined): TrackerKind {
-  const value = (method ?? 'ellipse').toLowerCase();
-  if (!(value in TRACKER_SUFFIX)) {
-    throw new HerdError('USAGE', `unknown track method "${method}"; use ${Object.keys(TRACKER_SUFFIX).join(', ')}`);
-  }
-  return value as TrackerKind;
 }
 
 /** Stitches the tracklets of each video into `<video><scorer><suffix>.h5` (+ `.csv`). */
@@ -114,7 +62,10 @@ export async function stitchVideos(configPath: string, inputs: string[], options
   const project = loadProject(configPath);
   const shuffle = options.shuffle ?? 1;
   if (!Number.isInteger(shuffle) || shuffle < 0) throw new HerdError('USAGE', `--shuffle must be a whole number, got ${shuffle}`);
-  const tracker = trackerOf(options.trackMethod ?? project.config.default_track_method);
+  if (!project.multiAnimal) {
+    throw new HerdError('USAGE', 'stitching tracklets is for multi-animal projects; a single-animal project gets its poses from herd analyze directly', { file: project.configPath });
+  }
+  const tracker = resolveTrackMethod(project, options.trackMethod).kind!;
   const nTracks = options.nTracks ?? project.individuals.length;
   if (!Number.isInteger(nTracks) || nTracks < 1) {
     throw new HerdError('USAGE', `--n-tracks must be a whole number ≥ 1${project.individuals.length === 0 ? ' (the config lists no individuals)' : ''}, got ${nTracks}`);
@@ -125,8 +76,7 @@ export async function stitchVideos(configPath: string, inputs: string[], options
 
   const videos = collectVideoPaths(inputs, options.videotype).filter((video) => !/DLC_.*_(full|labeled)$/.test(path.parse(video).name));
   const plans = videos.map((video) => {
-    const folder = options.destfolder ? path.resolve(options.destfolder) : path.dirname(video);
-    const found = findTrackletsFile(video, shuffle, tracker, folder);
+    const found: FoundAnalysisOutput = findTrackletsFile(video, { folder: analysisFolder(video, options.destfolder), shuffle, tracker });
     if (found.others.length > 0) {
       log(`${path.basename(video)}: ${found.others.length + 1} ${tracker} tracklets files of shuffle ${shuffle}; using the newest, ${path.basename(found.file)}`);
     }

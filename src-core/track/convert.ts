@@ -12,10 +12,11 @@ import * as path from 'node:path';
 import { HerdError } from '../common/errors';
 import { silentProgress, type ProgressReporter } from '../common/progress';
 import { buildInferenceConfig, modelFolderOf } from '../dataset';
+import { analysisFolder, DETECTIONS_ENDING, findDetectionsFile, resolveTrackMethod } from '../infer/locate';
 import { readDetections } from '../infer/outputs';
 import { loadProject, readYamlFile, type Project } from '../project/load';
 import { collectVideoPaths } from '../project/videos';
-import { isTrackMethod, resolveTrackingSettings, settingsFromInferenceConfig, TRACK_METHODS, type TrackingSettings, type TrackMethod } from './settings';
+import { resolveTrackingSettings, settingsFromInferenceConfig, TRACK_METHODS, type TrackingSettings, type TrackMethod } from './settings';
 import { effectiveTracking, trackDetections } from './track';
 import { trackletsPath, writeTracklets, type TrackerKind } from './tracklets';
 
@@ -61,41 +62,6 @@ export interface ConvertResult {
   videos: TrackedVideo[];
 }
 
-const DETECTIONS_SUFFIX = '_detections.safetensors';
-
-/** The shuffle number in a scorer such as `DLC_Resnet50_openfieldOct30shuffle1_snapshot_200`. */
-function shuffleOfScorer(scorer: string): number | undefined {
-  const match = /shuffle(\d+)_(?:detector_[^_]+_)?snapshot_[^_]*$/.exec(scorer);
-  return match ? Number(match[1]) : undefined;
-}
-
-/** The newest `<stem>DLC_*shuffle<k>_*_detections.safetensors` of a video in `folder`, or a clear error. */
-export function locateDetections(video: string, shuffle: number, folder: string): { file: string; scorer: string; others: string[] } {
-  const stem = path.parse(video).name;
-  const names = fs.existsSync(folder)
-    ? fs.readdirSync(folder).filter((name) => name.startsWith(`${stem}DLC_`) && name.endsWith(DETECTIONS_SUFFIX))
-    : [];
-  const scorerOf = (name: string) => name.slice(stem.length, -DETECTIONS_SUFFIX.length);
-  const candidates = names
-    .filter((name) => shuffleOfScorer(scorerOf(name)) === shuffle)
-    .map((name) => ({ name, mtime: fs.statSync(path.join(folder, name)).mtimeMs }))
-    .sort((a, b) => b.mtime - a.mtime || b.name.localeCompare(a.name));
-  if (candidates.length === 0) {
-    const others = names.length > 0 ? ` (there are detections of other shuffles: ${names.join(', ')})` : '';
-    throw new HerdError(
-      'DETECTIONS_NOT_FOUND',
-      `no detections of shuffle ${shuffle} for ${path.basename(video)} in ${folder}${others}; run herd analyze on the video first` +
-        (folder !== path.dirname(video) ? ' (with the same --destfolder)' : ''),
-      { file: video },
-    );
-  }
-  return {
-    file: path.join(folder, candidates[0].name),
-    scorer: scorerOf(candidates[0].name),
-    others: candidates.slice(1).map((c) => path.join(folder, c.name)),
-  };
-}
-
 /** The shuffle's inference_cfg.yaml (path and content), or null when the shuffle has none. */
 function readInferenceConfig(project: Project, shuffle: number, trainingsetindex: number): { file: string | null; config: Record<string, unknown> } {
   const fractions = project.config.TrainingFraction;
@@ -121,10 +87,8 @@ export async function convertDetectionsToTracklets(configPath: string, inputs: s
   }
   const shuffle = options.shuffle ?? 1;
   if (!Number.isInteger(shuffle) || shuffle < 0) throw new HerdError('USAGE', `--shuffle must be a whole number, got ${shuffle}`);
-  const method = options.trackMethod ?? project.config.default_track_method ?? 'ellipse';
-  if (!isTrackMethod(method)) {
-    throw new HerdError('USAGE', `unknown track method "${method}"; use ${TRACK_METHODS.join(', ')}`, options.trackMethod ? {} : { file: project.configPath });
-  }
+  // Herd runs these three; identity-only tracking is `identityOnly`, not a track method.
+  const method = resolveTrackMethod(project, options.trackMethod, { accept: TRACK_METHODS }).kind!;
   const inference = readInferenceConfig(project, shuffle, options.trainingsetindex ?? 0);
   if (!inference.file) log(`shuffle ${shuffle} has no inference_cfg.yaml; tracking with the defaults create-training-dataset writes`);
   const requested: Partial<TrackingSettings> = {
@@ -138,8 +102,7 @@ export async function convertDetectionsToTracklets(configPath: string, inputs: s
 
   const videos = collectVideoPaths(inputs, options.videotype).filter((video) => !/DLC_.*_(full|labeled)$/.test(path.parse(video).name));
   const plans = videos.map((video) => {
-    const folder = options.destfolder ? path.resolve(options.destfolder) : path.dirname(video);
-    const found = locateDetections(video, shuffle, folder);
+    const found = findDetectionsFile(video, { folder: analysisFolder(video, options.destfolder), shuffle });
     if (found.others.length > 0) {
       log(`${path.basename(video)}: ${found.others.length + 1} detections files of shuffle ${shuffle}; using the newest, ${path.basename(found.file)}`);
     }
@@ -150,7 +113,7 @@ export async function convertDetectionsToTracklets(configPath: string, inputs: s
   for (const { video, found } of plans) {
     if (options.signal?.aborted) throw new HerdError('CANCELLED', 'tracking cancelled');
     const name = path.basename(video);
-    const prefix = found.file.slice(0, -DETECTIONS_SUFFIX.length);
+    const prefix = found.file.slice(0, -DETECTIONS_ENDING.length);
     const content = readDetections(found.file);
     const effective = effectiveTracking(content.metadata, requested);
     const output = trackletsPath(prefix, effective.tracker);

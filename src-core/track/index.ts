@@ -1,7 +1,6 @@
 /** Tracking: detections → tracklets (DeepLabCut's convert_detections2tracklets and its trackers, dlc-spec §5b). */
 export {
   convertDetectionsToTracklets,
-  locateDetections,
   type ConvertOptions,
   type ConvertResult,
   type TrackedVideo,

@@ -23,18 +23,12 @@ import * as fs from 'node:fs';
 import { writeFileAtomic } from '../common/atomic';
 import { HerdError } from '../common/errors';
 import { decodeSafetensors, encodeSafetensors, SafetensorsError, type NamedTensor } from '../common/safetensors';
+import { TRACKER_SUFFIX, type TrackerKind } from '../infer/locate';
+
+// The trackers and their file suffixes live with the other analysis-output names (infer/locate.ts).
+export { TRACKER_SUFFIX, type TrackerKind };
 
 export const TRACKLETS_FORMAT = 'herd-tracklets-1';
-
-export type TrackerKind = 'box' | 'ellipse' | 'skeleton' | 'identity';
-
-/** DeepLabCut's file suffix of each tracker (trackingutils.TRACK_METHODS); `_id` is Herd's for identity-only. */
-export const TRACKER_SUFFIX: Readonly<Record<TrackerKind, string>> = {
-  box: '_bx',
-  ellipse: '_el',
-  skeleton: '_sk',
-  identity: '_id',
-};
 
 export interface Tracklet {
   id: number;

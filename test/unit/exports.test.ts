@@ -14,7 +14,8 @@ import { HerdError } from '../../src-core/common/errors';
 import { createPoseArray, poseOffset, type PoseArray } from '../../src-core/common/pose';
 import { silentProgress } from '../../src-core/common/progress';
 import { analysisPrefix, writePoseTable } from '../../src-core/infer/outputs';
-import { exportPath, exportPoses, findPoseTable } from '../../src-core/io/export';
+import { findPoseTable } from '../../src-core/infer/locate';
+import { exportPath, exportPoses } from '../../src-core/io/export';
 import { isoDateTime, writeNwbPoses } from '../../src-core/io/nwb';
 import { readSleapAnalysis, writeSleapAnalysis } from '../../src-core/io/sleap-analysis';
 import { createProject } from '../../src-core/project/create';
@@ -485,19 +486,19 @@ describe('herd export-poses', { skip: skipH5py }, () => {
   });
 
   it('finds the tracked table of the shuffle and tracker', () => {
-    const found = findPoseTable(video, path.dirname(video), 1, '_el', false);
+    const found = findPoseTable(video, { folder: path.dirname(video), shuffle: 1, suffix: '_el' });
     assert.equal(found.file, table);
     assert.equal(found.scorer, SCORER);
-    assert.throws(() => findPoseTable(video, path.dirname(video), 2, '_el', false), (e: unknown) => e instanceof HerdError && e.code === 'POSE_TABLE_NOT_FOUND');
-    assert.throws(() => findPoseTable(video, path.dirname(video), 1, '_bx', false), /_bx/);
+    assert.throws(() => findPoseTable(video, { folder: path.dirname(video), shuffle: 2, suffix: '_el' }), (e: unknown) => e instanceof HerdError && e.code === 'POSE_TABLE_NOT_FOUND');
+    assert.throws(() => findPoseTable(video, { folder: path.dirname(video), shuffle: 1, suffix: '_bx' }), /_bx/);
     // A single-animal table has no tracker suffix; tracked, filtered or exported files are not taken for one.
-    assert.throws(() => findPoseTable(video, path.dirname(video), 1, '', false), (e: unknown) => e instanceof HerdError && e.code === 'POSE_TABLE_NOT_FOUND');
+    assert.throws(() => findPoseTable(video, { folder: path.dirname(video), shuffle: 1, suffix: '' }), (e: unknown) => e instanceof HerdError && e.code === 'POSE_TABLE_NOT_FOUND');
     const plain = path.join(work, 'plain');
     fs.mkdirSync(plain);
     fs.copyFileSync(table, path.join(plain, `mice${SCORER}.h5`));
     fs.copyFileSync(table, path.join(plain, `mice${SCORER}_el_filtered.h5`));
-    assert.equal(findPoseTable(video, plain, 1, '', false).file, path.join(plain, `mice${SCORER}.h5`));
-    assert.equal(findPoseTable(video, plain, 1, '_el', true).file, path.join(plain, `mice${SCORER}_el_filtered.h5`));
+    assert.equal(findPoseTable(video, { folder: plain, shuffle: 1, suffix: '' }).file, path.join(plain, `mice${SCORER}.h5`));
+    assert.equal(findPoseTable(video, { folder: plain, shuffle: 1, suffix: '_el', filtered: true }).file, path.join(plain, `mice${SCORER}_el_filtered.h5`));
     assert.equal(exportPath(table, 'nwb'), table.replace(/\.h5$/, '.nwb'));
     assert.equal(exportPath(table, 'sleap-analysis'), table.replace(/\.h5$/, '.analysis.h5'));
   });
@@ -549,7 +550,7 @@ describe('herd export-poses', { skip: skipH5py }, () => {
     const { context: ctx } = context();
     await assert.rejects(
       exportPosesCommand.run({ positionals: { config, videos: [video] }, options: { format: 'nwb', filtered: true } }, ctx),
-      (e: unknown) => e instanceof HerdError && e.code === 'POSE_TABLE_NOT_FOUND' && /filter-predictions/.test(e.message),
+      (e: unknown) => e instanceof HerdError && e.code === 'POSE_TABLE_NOT_FOUND' && /herd filter\b/.test(e.message),
     );
     await assert.rejects(exportPosesCommand.run({ positionals: { config, videos: [video] }, options: { format: 'csv' } }, ctx), /--format is nwb or sleap-analysis/);
     await assert.rejects(exportPosesCommand.run({ positionals: { config, videos: [video] }, options: {} }, ctx), /--format is required/);

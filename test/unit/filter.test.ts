@@ -20,12 +20,12 @@ import {
   fitArima,
   filterPoses,
   filterPredictions,
-  findPoseTable,
   kalmanFilterPoses,
   medianFilter1d,
   splineFill1d,
   splineFilterPoses,
 } from '../../src-core/filter';
+import { findPoseTable } from '../../src-core/infer/locate';
 import { writePoseTable } from '../../src-core/infer/outputs';
 import { readPoseTable } from '../../src-core/io/pose-table';
 import { simulateScene } from '../../src-core/synth';

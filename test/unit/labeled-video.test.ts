@@ -12,6 +12,7 @@ import { createLabeledVideoCommand, plotTrajectoriesCommand } from '../../src-co
 import { HerdError } from '../../src-core/common/errors';
 import { createPoseArray, poseOffset, type PoseArray } from '../../src-core/common/pose';
 import { silentProgress, type ProgressEvent } from '../../src-core/common/progress';
+import { ALL_TRACK_METHODS, resolveTrackMethod } from '../../src-core/infer/locate';
 import { writePoseTable } from '../../src-core/infer/outputs';
 import { decodePng } from '../../src-core/io/png-read';
 import { editConfig } from '../../src-core/project/edit';
@@ -22,7 +23,6 @@ import {
   encoderForCodec,
   labeledVideoPath,
   partColors,
-  trackMethodSuffix,
 } from '../../src-core/render';
 import { createProject } from '../../src-core/project/create';
 import { createSynthProject } from '../../src-core/synth/project';
@@ -386,9 +386,12 @@ describe('create-labeled-video', () => {
     assert.equal(path.basename(labeledVideoPath(single, { multiAnimal: false, colorBy: 'bodypart', pcutoff: 0.6, filtered: false })), `m3v1${SCORER}_labeled.mp4`);
     const singleFiltered = path.join(folder, `m3v1${SCORER}_filtered.h5`);
     assert.equal(path.basename(labeledVideoPath(singleFiltered, { multiAnimal: false, colorBy: 'bodypart', pcutoff: 0.6, filtered: true })), `m3v1${SCORER}filtered_labeled.mp4`);
-    assert.deepEqual(trackMethodSuffix('box'), { method: 'box', suffix: '_bx' });
-    assert.deepEqual(trackMethodSuffix(''), { method: 'ellipse', suffix: '_el' });
-    assert.throws(() => trackMethodSuffix('kalman'), isCode('USAGE'));
+    const multi = { multiAnimal: true, config: {}, configPath: 'config.yaml' } as unknown as Parameters<typeof resolveTrackMethod>[0];
+    const drawable = { accept: ALL_TRACK_METHODS, singleAnimal: 'ignore' } as const;
+    assert.deepEqual(resolveTrackMethod(multi, 'box', drawable), { kind: 'box', suffix: '_bx' });
+    assert.deepEqual(resolveTrackMethod(multi, '', drawable), { kind: 'ellipse', suffix: '_el' });
+    assert.deepEqual(resolveTrackMethod(multi, 'transformer', drawable), { kind: 'transformer', suffix: '_tr' });
+    assert.throws(() => resolveTrackMethod(multi, 'kalman', drawable), isCode('USAGE'));
     assert.equal(encoderForCodec('mp4v'), 'mpeg4');
     assert.equal(encoderForCodec('libx264'), 'libx264');
   });

@@ -11,7 +11,8 @@ import { HerdError } from '../../src-core/common/errors';
 import { silentProgress } from '../../src-core/common/progress';
 import { writeDetections, type DetectionsContent } from '../../src-core/infer/outputs';
 import { loadProject } from '../../src-core/project/load';
-import { createVideoWithAllDetections, drawDisc, findDetectionsFile, partColors } from '../../src-core/render';
+import { findDetectionsFile } from '../../src-core/infer/locate';
+import { createVideoWithAllDetections, drawDisc, partColors } from '../../src-core/render';
 import { createSynthProject } from '../../src-core/synth/project';
 import { probeVideo, readFrameRange, type Frame } from '../../src-core/video';
 import { temporaryFolder } from '../helpers/workspace';
@@ -197,7 +198,7 @@ describe('create-video-with-all-detections', () => {
     writeDetections(older, detections({ peaks: [] }));
     writeDetections(newer, detections());
     fs.utimesSync(older, new Date(2020, 0, 1), new Date(2020, 0, 1));
-    assert.equal(findDetectionsFile(file, 1, dest).file, newer);
+    assert.equal(findDetectionsFile(file, { folder: dest, shuffle: 1 }).file, newer);
     const notes: string[] = [];
     const result = await createVideoWithAllDetections(config, [path.dirname(file)], { destfolder: dest, videotype: 'mp4', log: (l) => notes.push(l) });
     assert.equal(result.videos[0]!.output, newer.replace('_detections.safetensors', '_full.mp4'));

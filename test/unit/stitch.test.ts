@@ -12,10 +12,11 @@ import { HerdError } from '../../src-core/common/errors';
 import { createPoseArray, poseOffset, type PoseArray } from '../../src-core/common/pose';
 import { silentProgress } from '../../src-core/common/progress';
 import { Random } from '../../src-core/common/random';
+import { findTrackletsFile } from '../../src-core/infer/locate';
 import { readPoseTable } from '../../src-core/io/pose-table';
 import { formatConfig, newProjectConfig } from '../../src-core/project/config';
 import {
-  computeTrackingMetrics, defaultMaxGap, deletePoints, fillGaps, findTrackletsFile, INTERPOLATED_LIKELIHOOD, reassignIndividual,
+  computeTrackingMetrics, defaultMaxGap, deletePoints, fillGaps, INTERPOLATED_LIKELIHOOD, reassignIndividual,
   removeShortSwaps, removeShortTracklets, stitchTracklets, stitchVideos, swapIndividuals, type StitchPiece,
 } from '../../src-core/stitch';
 import { simulateScene, type SynthScene } from '../../src-core/synth';
@@ -379,9 +380,9 @@ describe('stitchVideos and herd stitch-tracklets', () => {
 
   it('finds the tracklets file of the shuffle and tracker, with clear errors otherwise', () => {
     const folder = path.dirname(video);
-    assert.equal(findTrackletsFile(video, 1, 'ellipse', folder).file, tracklets);
-    assert.throws(() => findTrackletsFile(video, 2, 'ellipse', folder), isCode('TRACKLETS_NOT_FOUND', /shuffle 2.*other shuffles or trackers/));
-    assert.throws(() => findTrackletsFile(video, 1, 'box', folder), isCode('TRACKLETS_NOT_FOUND', /convert-detections2tracklets --track-method box/));
+    assert.equal(findTrackletsFile(video, { folder, shuffle: 1, tracker: 'ellipse' }).file, tracklets);
+    assert.throws(() => findTrackletsFile(video, { folder, shuffle: 2, tracker: 'ellipse' }), isCode('TRACKLETS_NOT_FOUND', /shuffle 2.*other shuffles or trackers/));
+    assert.throws(() => findTrackletsFile(video, { folder, shuffle: 1, tracker: 'box' }), isCode('TRACKLETS_NOT_FOUND', /convert-detections2tracklets --track-method box/));
   });
 
   it('writes <video><scorer>_el.h5 and .csv that pandas reads with DeepLabCut\'s columns', { skip }, async () => {

@@ -20,7 +20,7 @@ export const exportPosesCommand: Command = {
       format: { type: 'string', value: 'FORMAT', description: 'nwb (ndx-pose) or sleap-analysis (SLEAP .analysis.h5)' },
       shuffle: { type: 'number', value: 'K', description: 'the shuffle whose tracked tables are exported', default: 1 },
       'track-method': { type: 'string', value: 'METHOD', description: "the tracker's table: box, skeleton, ellipse or identity (config default_track_method)" },
-      filtered: { type: 'boolean', description: 'export the _filtered table (herd filter-predictions)' },
+      filtered: { type: 'boolean', description: 'export the _filtered table (herd filter)' },
       destfolder: { type: 'string', value: 'DIR', description: 'where herd analyze --destfolder put the tables (default: beside each video); the exports go there too' },
       videotype: VIDEOTYPE_OPTION,
       overwrite: { type: 'boolean', description: 'replace exports that already exist' },

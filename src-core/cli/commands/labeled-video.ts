@@ -45,7 +45,7 @@ export const createLabeledVideoCommand: Command = {
     options: {
       videotype: VIDEOTYPE_OPTION,
       shuffle: { type: 'number', value: 'K', description: 'the shuffle whose poses are drawn', default: 1 },
-      filtered: { type: 'boolean', description: 'draw the filtered poses (<…>_filtered.h5 from herd filterpredictions)' },
+      filtered: { type: 'boolean', description: 'draw the filtered poses (<…>_filtered.h5 from herd filter)' },
       tracklets: { type: 'boolean', description: 'draw the raw tracklets, before stitching, one colour and id per tracklet' },
       'track-method': TRACK_METHOD_OPTION,
       fastmode: { type: 'boolean', description: 'opaque points (DeepLabCut fast mode); --no-fastmode lays them on with alphavalue', default: true },
@@ -122,7 +122,7 @@ export const plotTrajectoriesCommand: Command = {
     options: {
       videotype: VIDEOTYPE_OPTION,
       shuffle: { type: 'number', value: 'K', description: 'the shuffle whose poses are plotted', default: 1 },
-      filtered: { type: 'boolean', description: 'plot the filtered poses (<…>_filtered.h5 from herd filterpredictions)' },
+      filtered: { type: 'boolean', description: 'plot the filtered poses (<…>_filtered.h5 from herd filter)' },
       'track-method': TRACK_METHOD_OPTION,
       displayedbodyparts: { type: 'list', value: 'A,B,…', description: 'body parts to plot (default all)' },
       displayedindividuals: { type: 'list', value: 'A,B,…', description: 'individuals to plot, "single" for the unique body parts (default all)' },
