@@ -101,3 +101,76 @@ export function decodeSafetensors(
   }
   return { tensors, metadata };
 }
+
+/** How to read one kind of Herd file kept in safetensors (detections, tracklets): its `format` and its errors. */
+export interface HerdFileKind {
+  /** The `format` metadata this version reads, e.g. `herd-detections-1`. */
+  format: string;
+  /** Words for messages: "detections", "tracklets". */
+  noun: string;
+  /** Error code prefix: `DETECTIONS` gives DETECTIONS_INVALID and DETECTIONS_VERSION. */
+  code: string;
+  /** What to do about a file of another version, e.g. "analyse the video again with this version". */
+  remedy: string;
+}
+
+/** Checked access to a decoded Herd file; every failure is a HerdError naming the file. */
+export interface HerdFileReader {
+  /** A string of `__metadata__`. */
+  text(key: string): string;
+  /** A JSON value of `__metadata__`. */
+  field<T>(key: string): T;
+  /** A tensor whose shape must match (`null` = any size in that dimension). */
+  tensor(name: string, shape: ReadonlyArray<number | null>): Tensor;
+  has(name: string): boolean;
+  /** An error for something wrong in the file's content. */
+  invalid(why: string): HerdError;
+}
+
+/** Decodes a Herd file of `kind`: refuses other formats and versions, and wraps the container's errors. */
+export function decodeHerdFile(bytes: Buffer, file: string, kind: HerdFileKind): HerdFileReader {
+  const invalid = (why: string) => new HerdError(`${kind.code}_INVALID`, `not a Herd ${kind.noun} file: ${why}`, { file });
+  const family = kind.format.replace(/\d+$/, '');
+  let decoded: DecodedSafetensors;
+  try {
+    decoded = decodeSafetensors(bytes, file, {
+      checkMetadata: (metadata) => {
+        const format = metadata.format;
+        if (typeof format === 'string' && format.startsWith(family) && format !== kind.format) {
+          throw new HerdError(`${kind.code}_VERSION`, `${kind.noun} format ${format} is not the ${kind.format} this Herd reads; ${kind.remedy}`, { file });
+        }
+        if (format !== kind.format) throw invalid(`a safetensors file without Herd's ${kind.noun} description`);
+      },
+    });
+  } catch (error) {
+    // The container's errors (truncated, not JSON…) keep their reason under this kind's code.
+    if (error instanceof SafetensorsError) throw invalid(error.reason);
+    throw error;
+  }
+  const { tensors, metadata } = decoded;
+  const text = (key: string): string => {
+    if (typeof metadata[key] !== 'string') throw invalid(`metadata "${key}" is missing`);
+    return metadata[key];
+  };
+  return {
+    text,
+    field<T>(key: string): T {
+      const value = text(key);
+      try {
+        return JSON.parse(value) as T;
+      } catch {
+        throw invalid(`metadata "${key}" is not JSON`);
+      }
+    },
+    tensor(name, shape) {
+      const t = tensors.get(name);
+      if (!t) throw invalid(`tensor ${name} is missing`);
+      if (t.shape.length !== shape.length || shape.some((size, i) => size !== null && size !== t.shape[i])) {
+        throw invalid(`tensor ${name} has shape [${t.shape.join(', ')}], expected [${shape.map((s) => s ?? '*').join(', ')}]`);
+      }
+      return t;
+    },
+    has: (name) => tensors.has(name),
+    invalid,
+  };
+}

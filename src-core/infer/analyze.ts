@@ -18,6 +18,7 @@ import { collectVideoPaths } from '../project/videos';
 import { normalizePixels } from '../train/augment';
 import { decodeFrames, probeVideo, type CropBox, type Frame, type VideoInfo } from '../video';
 import { framePoses, type FramePoseOptions, type FramePoses } from './frame-poses';
+import { DETECTIONS_ENDING } from './locate';
 import { scorerName, writeDetections, writePoseTable, type DetectionsContent } from './outputs';
 import { loadPoseModel, type HeadArrays, type PoseModel } from './pose-model';
 
@@ -127,7 +128,7 @@ function cropOf(project: Project): CropBox | undefined {
 function outputPaths(video: string, scorer: string, destfolder?: string) {
   const folder = destfolder ? path.resolve(destfolder) : path.dirname(video);
   const prefix = path.join(folder, `${path.parse(video).name}${scorer}`);
-  return { folder, detections: `${prefix}_detections.safetensors`, h5: `${prefix}.h5`, csv: `${prefix}.csv` };
+  return { folder, detections: `${prefix}${DETECTIONS_ENDING}`, h5: `${prefix}.h5`, csv: `${prefix}.csv` };
 }
 
 async function analyzeVideo(video: string, project: Project, model: PoseModel, scorer: string, options: AnalyzeOptions): Promise<VideoAnalysis> {

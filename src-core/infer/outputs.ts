@@ -7,9 +7,10 @@ import * as path from 'node:path';
 import { writeFileAtomic } from '../common/atomic';
 import { HerdError } from '../common/errors';
 import type { PoseArray } from '../common/pose';
-import { decodeSafetensors, encodeSafetensors, SafetensorsError, type NamedTensor } from '../common/safetensors';
+import { decodeHerdFile, encodeSafetensors, type HerdFileKind, type NamedTensor } from '../common/safetensors';
 import { formatDlcCsv, multiAnimalColumns, type DlcColumn } from '../io/dlc-csv';
 import { writePandasHdfAtomic, type PandasFrame } from '../io/hdf5-pandas';
+import { DETECTIONS_ENDING } from './locate';
 
 // ---------------------------------------------------------------------------------------------
 // Scorer and file names
@@ -49,7 +50,7 @@ export function analysisPrefix(video: string, scorer: string, destFolder?: strin
 }
 
 export function detectionsPath(video: string, scorer: string, destFolder?: string): string {
-  return `${analysisPrefix(video, scorer, destFolder)}_detections.safetensors`;
+  return `${analysisPrefix(video, scorer, destFolder)}${DETECTIONS_ENDING}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -165,53 +166,15 @@ export function writeDetections(file: string, content: DetectionsContent): void 
   writeFileAtomic(file, encodeDetections(content));
 }
 
+const DETECTIONS_KIND: HerdFileKind = { format: DETECTIONS_FORMAT, noun: 'detections', code: 'DETECTIONS', remedy: 'analyse the video again with this version' };
+
 export function decodeDetections(bytes: Buffer, file: string): DetectionsContent & { maxAnimals: number } {
-  const bad = (why: string) => new HerdError('DETECTIONS_INVALID', `not a Herd detections file: ${why}`, { file });
-  let decoded;
-  try {
-    decoded = decodeSafetensors(bytes, file, {
-      checkMetadata: (metadata) => {
-        const format = metadata.format;
-        if (typeof format === 'string' && format.startsWith('herd-detections-') && format !== DETECTIONS_FORMAT) {
-          throw new HerdError(
-            'DETECTIONS_VERSION',
-            `detections format ${format} is not the ${DETECTIONS_FORMAT} this Herd reads; analyse the video again with this version`,
-            { file },
-          );
-        }
-        if (format !== DETECTIONS_FORMAT) throw bad('a safetensors file without Herd\'s detections description');
-      },
-    });
-  } catch (error) {
-    // The container's errors (truncated, not JSON…) keep their reason under the detections file's code.
-    if (error instanceof SafetensorsError) throw bad(error.reason);
-    throw error;
-  }
-  const { tensors, metadata } = decoded;
-  const text = (key: string): string => {
-    if (typeof metadata[key] !== 'string') throw bad(`metadata "${key}" is missing`);
-    return metadata[key];
-  };
-  const field = <T>(key: string): T => {
-    try {
-      return JSON.parse(text(key)) as T;
-    } catch (error) {
-      throw error instanceof HerdError ? error : bad(`metadata "${key}" is not JSON`);
-    }
-  };
+  const { text, field, tensor, has } = decodeHerdFile(bytes, file, DETECTIONS_KIND);
   const bodyparts = field<string[]>('bodyparts');
   const uniqueBodyparts = field<string[]>('unique_bodyparts');
   const individuals = field<string[]>('individuals');
   const frames = field<number>('frames');
-  const tensor = (name: string, shape: Array<number | null>) => {
-    const t = tensors.get(name);
-    if (!t) throw bad(`tensor ${name} is missing`);
-    // null: a free dimension (animal slots, peak count); the others must agree with the metadata.
-    if (t.shape.length !== shape.length || shape.some((size, i) => size !== null && size !== t.shape[i])) {
-      throw bad(`tensor ${name} has shape [${t.shape.join(', ')}], expected [${shape.map((s) => s ?? '*').join(', ')}]`);
-    }
-    return t;
-  };
+  // null: a free dimension (animal slots, peak count); the others must agree with the metadata.
   const assemblies = tensor('assemblies', [frames, null, bodyparts.length, 4]);
   const maxAnimals = assemblies.shape[1];
   const peaks = tensor('peaks', [null, 5]);
@@ -221,7 +184,7 @@ export function decodeDetections(bytes: Buffer, file: string): DetectionsContent
     assemblyScores: tensor('assembly_scores', [frames, maxAnimals]).values,
     unique: uniqueBodyparts.length > 0 ? tensor('unique', [frames, uniqueBodyparts.length, 3]).values : undefined,
     peaks: peaks.values,
-    peakIdentity: tensors.has('peak_identity') ? tensor('peak_identity', [peaks.shape[0], individuals.length]).values : undefined,
+    peakIdentity: has('peak_identity') ? tensor('peak_identity', [peaks.shape[0], individuals.length]).values : undefined,
     maxAnimals,
     metadata: {
       video: text('video'),

@@ -22,8 +22,8 @@
 import * as fs from 'node:fs';
 import { writeFileAtomic } from '../common/atomic';
 import { HerdError } from '../common/errors';
-import { decodeSafetensors, encodeSafetensors, SafetensorsError, type NamedTensor } from '../common/safetensors';
-import { TRACKER_SUFFIX, type TrackerKind } from '../infer/locate';
+import { decodeHerdFile, encodeSafetensors, type HerdFileKind, type NamedTensor } from '../common/safetensors';
+import { TRACKER_SUFFIX, TRACKLETS_EXTENSION, type TrackerKind } from '../infer/locate';
 
 // The trackers and their file suffixes live with the other analysis-output names (infer/locate.ts).
 export { TRACKER_SUFFIX, type TrackerKind };
@@ -67,7 +67,7 @@ export interface TrackletSet {
 
 /** The tracklets file of an analysis prefix (`<video><scorer>`, see `infer/outputs.analysisPrefix`). */
 export function trackletsPath(prefix: string, tracker: TrackerKind): string {
-  return `${prefix}${TRACKER_SUFFIX[tracker]}.tracklets.safetensors`;
+  return `${prefix}${TRACKER_SUFFIX[tracker]}${TRACKLETS_EXTENSION}`;
 }
 
 export function encodeTracklets(set: TrackletSet): Buffer {
@@ -129,49 +129,17 @@ export function writeTracklets(file: string, set: TrackletSet, overwrite = false
   writeFileAtomic(file, encodeTracklets(set), { overwrite });
 }
 
+const TRACKLETS_KIND: HerdFileKind = { format: TRACKLETS_FORMAT, noun: 'tracklets', code: 'TRACKLETS', remedy: 'track the video again' };
+
 export function decodeTracklets(bytes: Buffer, file: string): TrackletSet {
-  const bad = (why: string) => new HerdError('TRACKLETS_INVALID', `not a Herd tracklets file: ${why}`, { file });
-  let decoded;
-  try {
-    decoded = decodeSafetensors(bytes, file, {
-      checkMetadata: (metadata) => {
-        const format = metadata.format;
-        if (typeof format === 'string' && format.startsWith('herd-tracklets-') && format !== TRACKLETS_FORMAT) {
-          throw new HerdError('TRACKLETS_VERSION', `tracklets format ${format} is not the ${TRACKLETS_FORMAT} this Herd reads; track the video again`, { file });
-        }
-        if (format !== TRACKLETS_FORMAT) throw bad("a safetensors file without Herd's tracklets description");
-      },
-    });
-  } catch (error) {
-    if (error instanceof SafetensorsError) throw bad(error.reason);
-    throw error;
-  }
-  const { tensors, metadata } = decoded;
-  const text = (key: string): string => {
-    if (typeof metadata[key] !== 'string') throw bad(`metadata "${key}" is missing`);
-    return metadata[key];
-  };
-  const field = <T>(key: string): T => {
-    try {
-      return JSON.parse(text(key)) as T;
-    } catch (error) {
-      throw error instanceof HerdError ? error : bad(`metadata "${key}" is not JSON`);
-    }
-  };
+  const { text, field, tensor: checkedTensor, invalid: bad } = decodeHerdFile(bytes, file, TRACKLETS_KIND);
+  const tensor = (name: string, shape: Array<number | null>) => checkedTensor(name, shape).values;
   const bodyparts = field<string[]>('bodyparts');
   const uniqueBodyparts = field<string[]>('unique_bodyparts');
   const frames = field<number>('frames');
   const tracker = text('tracker') as TrackerKind;
   if (!(tracker in TRACKER_SUFFIX)) throw bad(`unknown tracker "${tracker}"`);
   const K = bodyparts.length;
-  const tensor = (name: string, shape: Array<number | null>) => {
-    const t = tensors.get(name);
-    if (!t) throw bad(`tensor ${name} is missing`);
-    if (t.shape.length !== shape.length || shape.some((size, i) => size !== null && size !== t.shape[i])) {
-      throw bad(`tensor ${name} has shape [${t.shape.join(', ')}], expected [${shape.map((s) => s ?? '*').join(', ')}]`);
-    }
-    return t.values;
-  };
   const rows = tensor('rows', [null, K, 3]);
   const R = rows.length / (K * 3 || 1);
   const rowFrame = tensor('row_frame', [R]);
