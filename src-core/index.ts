@@ -26,3 +26,15 @@ export { convertToMultiAnimal, syncLabelsWithConfig, mergeDatasets, relayoutLabe
 export { importSleap, type ImportSleapOptions, type ImportedSleap } from './labels/sleap-import';
 export { readSlp, type SleapLabels } from './io/sleap';
 export * from './dataset';
+export { analyzeVideos, type AnalyzeOptions, type AnalyzeResult } from './infer/analyze';
+export { readDetections, writeDetections, writePoseTable, type DetectionsContent } from './infer/outputs';
+export * from './infer/locate';
+export * from './track';
+export * from './stitch';
+export * from './filter';
+export * from './outliers';
+export * from './render';
+export { readPoseTable, type PoseTable } from './io/pose-table';
+export { exportPoses, type ExportPosesOptions } from './io/export';
+export { writeNwbPoses } from './io/nwb';
+export { readSleapAnalysis, writeSleapAnalysis } from './io/sleap-analysis';

@@ -46,14 +46,14 @@ export const TRACKER_SUFFIX: Readonly<Record<TrackerKind, string>> = {
 export const TRACKER_KINDS = Object.keys(TRACKER_SUFFIX) as TrackerKind[];
 
 /** A tracker whose tables Herd reads: its own, and DeepLabCut's transformer and CTD trackers (which Herd does not run). */
-export type TrackMethod = TrackerKind | 'transformer' | 'ctd';
+export type DlcTrackMethod = TrackerKind | 'transformer' | 'ctd';
 
 /** The file suffix of every tracker whose tables Herd reads. */
-export const TRACK_METHOD_SUFFIX: Readonly<Record<TrackMethod, string>> = { ...TRACKER_SUFFIX, transformer: '_tr', ctd: '_ctd' };
+export const TRACK_METHOD_SUFFIX: Readonly<Record<DlcTrackMethod, string>> = { ...TRACKER_SUFFIX, transformer: '_tr', ctd: '_ctd' };
 
-export const ALL_TRACK_METHODS = Object.keys(TRACK_METHOD_SUFFIX) as TrackMethod[];
+export const ALL_TRACK_METHODS = Object.keys(TRACK_METHOD_SUFFIX) as DlcTrackMethod[];
 
-export interface ResolvedTrackMethod<M extends string = TrackMethod> {
+export interface ResolvedTrackMethod<M extends string = DlcTrackMethod> {
   /** The tracker; undefined for a single-animal project. */
   kind: M | undefined;
   /** Its file suffix (`_el`, …); `''` for a single-animal project. */
@@ -96,7 +96,7 @@ export function resolveTrackMethod<M extends string = TrackerKind>(
     if (asked) throw new HerdError(code, `unknown track method "${asked}"; --track-method is one of ${list}`);
     throw new HerdError(code, `unknown track method "${configured}" (config.yaml's default_track_method); use one of ${list}`, { file: project.configPath });
   }
-  return { kind: method as M, suffix: TRACK_METHOD_SUFFIX[method as TrackMethod] };
+  return { kind: method as M, suffix: TRACK_METHOD_SUFFIX[method as DlcTrackMethod] };
 }
 
 /* ----------------------------------------------------------------- scorers and files */
