@@ -9,19 +9,35 @@ export function minCostAssignment(cost: number[][], n: number, m: number): numbe
   return minCostAssignmentFlat(flat, n, m);
 }
 
-/** `minCostAssignment` on a row-major n×m matrix (no nested arrays: hot loops call this once per frame and edge). */
+/** Work arrays shared by every call (JavaScript runs one call at a time); grown when a larger matrix comes. */
+let scratch = workArrays(8);
+
+function workArrays(size: number) {
+  return {
+    size,
+    u: new Float64Array(size + 1),
+    v: new Float64Array(size + 1),
+    p: new Int32Array(size + 1), // p[j]: row (1-based) matched to column j, 0 = none
+    way: new Int32Array(size + 1),
+    minv: new Float64Array(size + 1),
+    used: new Uint8Array(size + 1),
+  };
+}
+
+/** `minCostAssignment` on a row-major n×m matrix (no nested arrays and no allocation but the result: hot loops call
+ *  this once per frame and edge). */
 export function minCostAssignmentFlat(cost: ArrayLike<number>, n: number, m: number): number[] {
-  const u = new Float64Array(n + 1);
-  const v = new Float64Array(m + 1);
-  const p = new Int32Array(m + 1); // p[j]: row (1-based) matched to column j, 0 = none
-  const way = new Int32Array(m + 1);
-  const minv = new Float64Array(m + 1);
-  const used = new Uint8Array(m + 1);
+  if (Math.max(n, m) > scratch.size) scratch = workArrays(Math.max(n, m, 2 * scratch.size));
+  const { u, v, p, way, minv, used } = scratch;
+  u.fill(0, 0, n + 1);
+  v.fill(0, 0, m + 1);
+  p.fill(0, 0, m + 1);
+  way.fill(0, 0, m + 1);
   for (let i = 1; i <= n; i++) {
     p[0] = i;
     let j0 = 0;
-    minv.fill(Infinity);
-    used.fill(0);
+    minv.fill(Infinity, 0, m + 1);
+    used.fill(0, 0, m + 1);
     do {
       used[j0] = 1;
       const i0 = p[j0];
