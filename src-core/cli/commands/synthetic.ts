@@ -96,6 +96,7 @@ export const demoCommand: Command = {
       frames: numberOption(args, 'frames'),
       trainEpochs: numberOption(args, 'epochs'),
       progress: context.progress,
+      log: context.note,
       signal: context.signal,
     });
     return { text: formatDemo(result), data: { ...result } };
