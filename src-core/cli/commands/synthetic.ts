@@ -82,7 +82,7 @@ export const synthCommand: Command = {
 export const demoCommand: Command = {
   spec: {
     name: 'demo',
-    summary: 'Build a synthetic project in ./herd-demo/ and run every stage that exists, printing where each output is.',
+    summary: 'Build a synthetic project in ./herd-demo/ and run every stage on it, printing where each output is.',
     positionals: [],
     options: {
       dir: { type: 'string', value: 'DIR', description: 'folder for the demo (replaced on each run)', default: 'herd-demo' },
