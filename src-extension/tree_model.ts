@@ -346,14 +346,19 @@ async function evaluationNodes(summary: ProjectSummary, fs: ProjectFs): Promise<
 /** What kind of output a file next to a video is, from DeepLabCut's names (and Herd's detections file). */
 export function describeOutput(name: string): string {
   if (/_labeled\.\w+$/.test(name)) return 'labeled video';
+  if (/_tracklets\.\w+$/.test(name)) return 'tracklets video';
+  if (/_full\.(mp4|avi|mov)$/.test(name)) return 'all-detections video';
   if (name.endsWith('_full.pickle') || name.endsWith('_detections.safetensors')) return 'detections';
+  if (name.endsWith('.tracklets.safetensors')) return 'tracklets';
+  if (name.endsWith('.nwb')) return 'NWB export';
+  if (name.endsWith('.analysis.h5')) return 'SLEAP analysis export';
   if (name.endsWith('_assemblies.pickle')) return 'assemblies';
   if (name.endsWith('_meta.pickle')) return 'metadata';
   if (/\.pickle$/.test(name)) return 'tracklets';
-  const method = /(_el|_bx|_sk|_ctd|_tr)(_filtered)?\.(h5|csv)$/.exec(name);
+  const method = /(_el|_bx|_sk|_id|_ctd|_tr)(_filtered)?\.(h5|csv)$/.exec(name);
   if (method) return `${method[2] ? 'filtered ' : ''}tracks (${method[1]!.slice(1)})`;
   if (/_filtered\.(h5|csv)$/.test(name)) return 'filtered predictions';
-  if (/\.(h5|csv|nwb)$/.test(name)) return 'predictions';
+  if (/\.(h5|csv)$/.test(name)) return 'predictions';
   return '';
 }
 

@@ -5,6 +5,8 @@
  * Every step with a `cli` runs `herd <cli> …` as a VS Code task; the others open an editor panel.
  */
 import * as path from 'node:path';
+import { TRACKER_SUFFIX } from '../src-core/infer/locate';
+import { TRACK_METHODS as HERD_TRACK_METHODS } from '../src-core/track/settings';
 
 /** What a command gets to build its arguments from (a tree item, the settings, the user's answers). */
 export interface StepInput {
@@ -54,8 +56,8 @@ export interface WorkflowStep {
   takesTrackMethod?: boolean;
 }
 
-/** DeepLabCut's trackers (deeplabcut/core/trackingutils.py TRACK_METHODS) and their file suffixes. */
-export const TRACK_METHODS: Record<string, string> = { ellipse: '_el', box: '_bx', skeleton: '_sk', ctd: '_ctd', transformer: '_tr' };
+/** The trackers herd runs (DeepLabCut's ellipse, box and skeleton) and their file suffixes. */
+export const TRACK_METHODS: Record<string, string> = Object.fromEntries(HERD_TRACK_METHODS.map((method) => [method, TRACKER_SUFFIX[method]]));
 
 export const WORKFLOW_STEPS: WorkflowStep[] = [
   { id: 'createProject', title: 'Create Project…', cli: 'create-project', kind: 'task', needsConfig: false },

@@ -82,6 +82,12 @@ test('parseTrainsetShuffle and describeOutput follow DeepLabCut names', () => {
   assert.equal(describeOutput('m1DLC_HerdSmall_miceNov25shuffle1_snapshot_best-50_detections.safetensors'), 'detections');
   assert.equal(describeOutput('m1DLC_Resnet50_miceNov25shuffle1_snapshot_200_el_filtered.csv'), 'filtered tracks (el)');
   assert.equal(describeOutput('m1DLC_Resnet50_miceNov25shuffle1_snapshot_200_full.pickle'), 'detections');
+  assert.equal(describeOutput('m1DLC_HerdSmall_miceNov25shuffle1_snapshot_best-50_el.tracklets.safetensors'), 'tracklets');
+  assert.equal(describeOutput('m1DLC_HerdSmall_miceNov25shuffle1_snapshot_best-50_el_tracklets.mp4'), 'tracklets video');
+  assert.equal(describeOutput('m1DLC_HerdSmall_miceNov25shuffle1_snapshot_best-50_full.mp4'), 'all-detections video');
+  assert.equal(describeOutput('m1DLC_HerdSmall_miceNov25shuffle1_snapshot_best-50_el_filtered.nwb'), 'NWB export');
+  assert.equal(describeOutput('m1DLC_HerdSmall_miceNov25shuffle1_snapshot_best-50_el_filtered.analysis.h5'), 'SLEAP analysis export');
+  assert.equal(describeOutput('m1DLC_HerdSmall_miceNov25shuffle1_snapshot_best-50_id.h5'), 'tracks (id)');
   assert.equal(describeOutput('m1DLC_Resnet50_miceNov25shuffle1_snapshot_200_el_labeled.mp4'), 'labeled video');
   assert.equal(describeOutput('m1DLC_Resnet50_miceNov25shuffle1_snapshot_200.h5'), 'predictions');
 });
