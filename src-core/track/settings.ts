@@ -6,6 +6,14 @@ import { HerdError } from '../common/errors';
 
 export type TrackMethod = 'box' | 'ellipse' | 'skeleton';
 
+/**
+ * How the ellipse tracker matches animals to trackers: `keypoints` (Herd's default) compares each body part with
+ * where the tracker expects that same part; `similarity` is DeepLabCut's ellipse similarity alone (see trackers.ts).
+ */
+export type EllipseMatch = 'keypoints' | 'similarity';
+
+export const ELLIPSE_MATCHES: readonly EllipseMatch[] = ['keypoints', 'similarity'];
+
 export const TRACK_METHODS: readonly TrackMethod[] = ['box', 'ellipse', 'skeleton'];
 
 export interface TrackingSettings {
@@ -27,6 +35,12 @@ export interface TrackingSettings {
   topktoretain: number;
   /** Ellipse tracker: double the similarity of a tracker whose identity matches the animal's (inference_cfg `withid`). */
   withId: boolean;
+  /**
+   * Ellipse tracker: `keypoints` (default) chooses among the trackers whose similarity passes `iouThreshold` by body
+   * parts compared one by one with their expected places, which keeps identities through close encounters;
+   * `similarity` is DeepLabCut's matching on the ellipse similarity alone.
+   */
+  ellipseMatch: EllipseMatch;
   /** Body parts the trackers ignore (they are still written to the tracklets). */
   ignoreBodyparts: string[];
   /**
@@ -46,6 +60,7 @@ export const DEFAULT_TRACKING: Readonly<Omit<TrackingSettings, 'topktoretain'>> 
   minHits: 1,
   boundingboxslack: 0,
   withId: false,
+  ellipseMatch: 'keypoints',
   ignoreBodyparts: [],
   predictionLikelihood: 0.5,
 };
@@ -59,6 +74,9 @@ export function resolveTrackingSettings(partial: Partial<TrackingSettings>, indi
   const settings: TrackingSettings = { ...DEFAULT_TRACKING, topktoretain: Math.max(1, individuals), ...stripUndefined(partial) };
   const bad = (what: string) => new HerdError('USAGE', what);
   if (!isTrackMethod(settings.method)) throw bad(`unknown track method "${String(settings.method)}"; use ${TRACK_METHODS.join(', ')}`);
+  if (!(ELLIPSE_MATCHES as readonly string[]).includes(settings.ellipseMatch)) {
+    throw bad(`unknown ellipse matching "${String(settings.ellipseMatch)}"; use ${ELLIPSE_MATCHES.join(', ')}`);
+  }
   const number = (name: string, value: number, min: number, integer = false) => {
     if (typeof value !== 'number' || !Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
       throw bad(`${name} must be ${integer ? 'a whole number' : 'a number'} ≥ ${min}, got ${String(value)}`);

@@ -133,7 +133,7 @@ export function trackDetections(content: DetectionsContent, partial: Partial<Tra
   if (single) tracker = undefined;
   else if (settings.identityOnly) tracker = new IdentityOnly(I, keep);
   else if (settings.method === 'box') tracker = new SortBox({ ...sort, slack: settings.boundingboxslack });
-  else if (settings.method === 'ellipse') tracker = new SortEllipse({ ...sort, withId: settings.withId });
+  else if (settings.method === 'ellipse') tracker = new SortEllipse({ ...sort, withId: settings.withId, match: settings.ellipseMatch });
   else tracker = new SortSkeleton(sort, K);
 
   const frame: TrackFrame = { count: 0, data: new Float64Array(Math.max(1, A) * K * 4), bodyparts: K, identity: new Int32Array(Math.max(1, A)) };

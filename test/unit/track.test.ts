@@ -14,6 +14,7 @@ import { silentProgress } from '../../src-core/common/progress';
 import { modelFolderOf } from '../../src-core/dataset';
 import { detectionsPath, writeDetections, type DetectionsContent } from '../../src-core/infer/outputs';
 import { loadProject } from '../../src-core/project/load';
+import { computeTrackingMetrics, stitchTracklets } from '../../src-core/stitch';
 import { simulateScene, synthDetections, type DetectionsScene } from '../../src-core/synth';
 import { createSynthProject } from '../../src-core/synth/project';
 import {
@@ -70,6 +71,14 @@ const parallel = (frames: number) => handScene(frames, 2, (f, a) => ({ x: 60 + 3
 /** Two animals crossing in an X at frame 50 (one heading down-right, one up-right). */
 const crossing = (frames: number) =>
   handScene(frames, 2, (f, a) => ({ x: 50 + 3 * f, y: a === 0 ? 50 + 3 * f : 350 - 3 * f, heading: a === 0 ? Math.PI / 4 : -Math.PI / 4 }));
+
+/** Two animals crossing at a shallow angle: their centres and headings nearly meet around frame 50. */
+const shallowCrossing = (frames: number) =>
+  handScene(frames, 2, (f, a) => ({ x: 50 + 3 * f, y: a === 0 ? 170 + 0.6 * f : 230 - 0.6 * f, heading: a === 0 ? 0.2 : -0.2 }));
+
+/** A fast animal overtaking a slow one on nearly the same line: they lie on each other for ~30 frames. */
+const overtaking = (frames: number) =>
+  handScene(frames, 2, (f, a) => (a === 0 ? { x: 150 + f, y: 200, heading: 0 } : { x: 40 + 4 * f, y: 190 + 0.2 * f, heading: 0.05 }));
 
 /** The tracklet rows of each tracklet id, as `frame → [K×3]`. */
 function rowsOf(set: TrackletSet): Map<number, Map<number, number[]>> {
@@ -401,6 +410,57 @@ describe('identity-only and one animal', () => {
     assert.equal(set.metadata.settings.boundingboxslack, 40);
     assert.equal(set.tracklets.length, 2);
     assert.ok(notes.some((n) => /box/.test(n)), notes.join('\n'));
+  });
+});
+
+describe('identity through close encounters (ellipse tracker matching by body parts)', () => {
+  for (const [name, scene] of [
+    ['crossing at a shallow angle', shallowCrossing(100)],
+    ['overtaking on the same line', overtaking(100)],
+  ] as const) {
+    it(`two animals ${name}, a quarter of their parts missed, keep their identities in the tracklets and after stitching`, () => {
+      let dlcSwitches = 0;
+      for (const seed of [1, 2, 3, 4, 5]) {
+        const { content, truth } = synthDetections(scene, { seed, sigma: 1, dropRate: 0.25 });
+        const set = trackDetections(content);
+        assert.equal(set.metadata.settings.ellipseMatch, 'keypoints', 'the default');
+        const score = scoreTracklets(set, truth);
+        assert.equal(score.trackletSwitches, 0, `seed ${seed}: switches inside tracklets`);
+        assert.equal(score.impureRows, 0, `seed ${seed}`);
+        const stitched = computeTrackingMetrics(truth, stitchTracklets(set, { nTracks: 2 }).poses);
+        assert.equal(stitched.idSwitches, 0, `seed ${seed}: switches after stitching`);
+        assert.equal(stitched.falsePositives, 0, `seed ${seed}`);
+        // DeepLabCut's matching (centre distance and angle) swaps them inside tracklets on the same detections.
+        dlcSwitches += scoreTracklets(trackDetections(content, { ellipseMatch: 'similarity' }), truth).trackletSwitches;
+      }
+      assert.ok(dlcSwitches >= 10, `DeepLabCut's ellipse matching: ${dlcSwitches} switches inside tracklets`);
+    });
+  }
+
+  it('three simulated mice over 2,000 frames with detection errors: no switch inside tracklets nor after stitching', () => {
+    // The noise of the tracking study (herd bench --tracking): jitter, missed parts, parts swapped between close
+    // animals, stray partial animals.
+    for (const seed of [1, 2, 3]) {
+      const scene = simulateScene({ animals: 3, keypoints: 12, frames: 2000, seed });
+      const { content, truth } = synthDetections(scene, { seed, sigma: 2, dropRate: 0.08, swapRate: 0.05, spuriousRate: 0.02 });
+      const set = trackDetections(content);
+      const score = scoreTracklets(set, truth);
+      assert.ok(score.trackletSwitches <= 2, `seed ${seed}: ${score.trackletSwitches} switches inside tracklets`);
+      const stitched = computeTrackingMetrics(truth, stitchTracklets(set, { nTracks: 3 }).poses);
+      assert.equal(stitched.idSwitches, 0, `seed ${seed}: switches after stitching`);
+      assert.ok(stitched.idf1 > 0.99, `seed ${seed}: IDF1 ${stitched.idf1}`);
+      assert.ok(stitched.mota > 0.99, `seed ${seed}: MOTA ${stitched.mota}`);
+      const dlc = scoreTracklets(trackDetections(content, { ellipseMatch: 'similarity' }), truth);
+      assert.ok(dlc.trackletSwitches >= 5, `seed ${seed}: DeepLabCut's matching, ${dlc.trackletSwitches} switches inside tracklets`);
+    }
+  });
+
+  it('matching: DeepLabCut\'s ellipse similarity on request; unknown values are refused', () => {
+    const { content, truth } = synthDetections(crossing(100), { seed: 7, sigma: 1, dropRate: 0.03 });
+    const set = trackDetections(content, { ellipseMatch: 'similarity' });
+    assert.equal(set.metadata.settings.ellipseMatch, 'similarity');
+    assert.equal(scoreTracklets(set, truth).idSwitches, 0);
+    assert.throws(() => trackDetections(content, { ellipseMatch: 'centres' as never }), isCode('USAGE', /ellipse matching/));
   });
 });
 
