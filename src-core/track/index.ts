@@ -11,10 +11,12 @@ export { assignRows } from './match';
 export { scoreTracklets, type TrackingScore } from './score';
 export {
   DEFAULT_TRACKING,
+  ELLIPSE_MATCHES,
   isTrackMethod,
   resolveTrackingSettings,
   settingsFromInferenceConfig,
   TRACK_METHODS,
+  type EllipseMatch,
   type TrackingSettings,
   type TrackMethod,
 } from './settings';

@@ -25,6 +25,7 @@ export const convertDetections2trackletsCommand: Command = {
       'identity-only': { type: 'boolean', description: "one tracklet per individual from the identity head's votes, no motion tracker" },
       overwrite: { type: 'boolean', description: 'track again videos whose tracklets exist' },
       pcutoff: { type: 'number', value: 'P', description: 'keypoints scoring below P are missing for tracking (inference_cfg pcutoff)' },
+      'ellipse-match': { type: 'string', value: 'HOW', description: "ellipse tracker: keypoints (default; body parts carried forward at their velocity) or similarity (DeepLabCut's ellipse similarity)" },
       'iou-threshold': { type: 'number', value: 'T', description: 'minimum box IoU / ellipse similarity of a match (inference_cfg iou_threshold)' },
       'max-age': { type: 'number', value: 'N', description: 'frames a tracker survives without a match (inference_cfg max_age)' },
       'min-hits': { type: 'number', value: 'N', description: 'matches in a row before a tracker is reported (inference_cfg min_hits)' },
@@ -47,6 +48,7 @@ export const convertDetections2trackletsCommand: Command = {
     const settings: Partial<TrackingSettings> = {
       pcutoff: numberOption(args, 'pcutoff'),
       iouThreshold: numberOption(args, 'iou-threshold'),
+      ellipseMatch: stringOption(args, 'ellipse-match') as TrackingSettings['ellipseMatch'] | undefined,
       maxAge: numberOption(args, 'max-age'),
       minHits: numberOption(args, 'min-hits'),
       boundingboxslack: numberOption(args, 'boundingboxslack'),
