@@ -10,10 +10,14 @@ import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { onnx } from 'onnx-proto';
 import { parse } from 'yaml';
+import { analyzeCommand } from '../../src-core/cli/commands/analyze';
 import { HerdError } from '../../src-core/common/errors';
+import { silentProgress } from '../../src-core/common/progress';
 import { evaluateNetwork } from '../../src-core/evaluate/evaluate';
 import { analyzeVideos } from '../../src-core/infer/analyze';
 import { readDetections } from '../../src-core/infer/outputs';
+import { readPoseTable } from '../../src-core/io/pose-table';
+import { loadProject } from '../../src-core/project/load';
 import { resolveFfmpeg } from '../../src-core/video';
 import { TRAINED_PROJECT_FRAMES, trainedSynthProject } from '../helpers/trained-project';
 import { temporaryFolder } from '../helpers/workspace';
@@ -108,6 +112,27 @@ describe('analyze', () => {
     assert.equal(redone.videos[0]!.status, 'analyzed');
     // The same model on the same frames gives the same detections whatever the batch size.
     assert.deepEqual(readDetections(redone.videos[0]!.detections).assemblies, detections.assemblies);
+  });
+
+  it('herd analyze tracks and stitches multi-animal videos (auto-track), and skips what exists on a rerun', async () => {
+    const { config, video } = project();
+    const notes: string[] = [];
+    const context = { progress: silentProgress, signal: new AbortController().signal, note: (line: string) => notes.push(line) };
+    const result = await analyzeCommand.run({ positionals: { config, videos: [video] }, options: { 'auto-track': true, 'save-as-csv': true } }, context);
+    const scorer = (result.data as { scorer: string }).scorer;
+    const prefix = path.join(path.dirname(video), `${path.parse(video).name}${scorer}`);
+    assert.ok(fs.existsSync(`${prefix}_el.tracklets.safetensors`), result.text);
+    const table = await readPoseTable(`${prefix}_el.h5`);
+    assert.deepEqual(table.poses.individuals, loadProject(config).individuals);
+    assert.equal(table.poses.frames, FRAMES);
+    assert.ok(fs.existsSync(`${prefix}_el.csv`));
+    assert.match(result.text, /tracks → /);
+
+    const rerun = await analyzeCommand.run({ positionals: { config, videos: [video] }, options: { 'auto-track': true } }, context);
+    assert.match(rerun.text, /tracks exist/);
+    const off = project();
+    await analyzeCommand.run({ positionals: { config: off.config, videos: [off.video] }, options: { 'auto-track': false } }, context);
+    assert.equal(fs.readdirSync(path.dirname(off.video)).filter((name) => name.includes('_el')).length, 0);
   });
 
   it('gives the same animals with the tfjs fallback as with ONNX Runtime', async () => {
