@@ -131,7 +131,8 @@ function replaceWithEstimates(t: Trajectory, sx: Float64Array, sy: Float64Array,
     }
     let end = f;
     while (end < n && (Number.isNaN(t.x[end]) || Number.isNaN(t.y[end]))) end++;
-    if (end - f <= maxGap) {
+    // 0 fills every gap, as DeepLabCut's spline (max_gap=0) does.
+    if (maxGap === 0 || end - f <= maxGap) {
       for (let g = f; g < end; g++) {
         if (Number.isNaN(sx[g]) || Number.isNaN(sy[g])) continue; // before the first or after the last observation
         x[g] = sx[g];

@@ -102,7 +102,8 @@ export function resolveTrackMethod<M extends string = TrackerKind>(
 /* ----------------------------------------------------------------- scorers and files */
 
 /** DeepLabCut's scorer: `DLC_<net>_<Task><date>shuffle<k>_[detector_<uid>_]snapshot_<uid>` (PyTorch) or `…shuffle<k>_<iterations>` (TF). */
-const SCORER = /^(?:DLC|DeepCut)_.*shuffle(\d+)_(?:detector_[^_]+_)?(?:snapshot_)?(?:best-)?\d+$/;
+// No second `DLC_` inside: `v.mp4` must not claim `vDLC_…_labeledDLC_…` (the outputs of another video, `v…_labeled.mp4`).
+const SCORER = /^(?:DLC|DeepCut)_(?:(?!DLC_|DeepCut_).)*shuffle(\d+)_(?:detector_[^_]+_)?(?:snapshot_)?(?:best-)?\d+$/;
 
 /** The shuffle a DeepLabCut scorer names (`…shuffle3_snapshot_200` → 3), or undefined when `scorer` is not one. */
 export function scorerShuffle(scorer: string): number | undefined {

@@ -149,6 +149,7 @@ async function startOrtWorker(file: string, bytes: Uint8Array, info: PoseModelIn
   const spare: Float32Array[] = [];
   let nextId = 0;
   let failure: Error | undefined;
+  let exited = false;
   const fail = (error: Error) => {
     failure ??= error;
     for (const p of pending.values()) p.reject(failure);
@@ -173,7 +174,10 @@ async function startOrtWorker(file: string, bytes: Uint8Array, info: PoseModelIn
       reject(error);
       fail(error);
     });
-    worker.on('exit', (code) => fail(new Error(`the ONNX Runtime thread stopped (exit code ${code})`)));
+    worker.on('exit', (code) => {
+      exited = true;
+      fail(new Error(`the ONNX Runtime thread stopped (exit code ${code})`));
+    });
   });
   // The thread must not keep the process alive between runs (a caller that forgets close() still exits).
   worker.unref();
@@ -202,7 +206,14 @@ async function startOrtWorker(file: string, bytes: Uint8Array, info: PoseModelIn
       return index >= 0 ? spare.splice(index, 1)[0]! : new Float32Array(length);
     },
     async close() {
-      await worker.terminate();
+      if (exited) return;
+      // Let the thread release the session and end by itself; stop it outright if it does not within a second.
+      const ended = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      worker.ref();
+      worker.postMessage({ close: true });
+      const timer = setTimeout(() => void worker.terminate(), 1000);
+      await ended;
+      clearTimeout(timer);
     },
   };
 }

@@ -83,7 +83,9 @@ export async function readPoseTable(file: string): Promise<PoseTable> {
       add(bodyparts, col.bodypart);
     }
   }
-  const frames = raw.rows.length === 0 ? 0 : Math.max(...raw.rows) + 1;
+  // A loop, not Math.max(...rows): spreading an hour of frames overflows the call stack.
+  let frames = 0;
+  for (const row of raw.rows) frames = Math.max(frames, row + 1);
   const poses = createPoseArray(frames, individuals, bodyparts);
   const unique = uniqueBodyparts.length > 0 ? createPoseArray(frames, [UNIQUE_INDIVIDUAL], uniqueBodyparts) : undefined;
   const coordIndex: Record<string, number> = { x: 0, y: 1, likelihood: 2 };

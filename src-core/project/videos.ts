@@ -15,6 +15,13 @@ function normaliseExtension(videotype: string): string {
  * Expand files and folders into video files, as DeepLabCut's `collect_video_paths` does: a folder
  * contributes its videos of `videotype` (or any known video extension), a file is taken as given.
  */
+/** Videos rendered from an analysis (labeled, all-detections, tracklets videos: `<video><scorer>…_labeled.mp4`…) are not
+ *  recordings; DeepLabCut leaves them out of folders of videos too. */
+export function isRenderedVideo(file: string): boolean {
+  return /(DLC|DeepCut)_.*_(full|labeled|tracklets)$/.test(path.parse(file).name);
+}
+
+/** The videos named by `inputs`: files as given, and the videos in folders (not the videos Herd rendered there). */
 export function collectVideoPaths(inputs: string[], videotype?: string): string[] {
   const extensions = videotype ? [normaliseExtension(videotype)] : VIDEO_EXTENSIONS;
   const videos: string[] = [];
@@ -24,7 +31,7 @@ export function collectVideoPaths(inputs: string[], videotype?: string): string[
     if (fs.statSync(absolute).isDirectory()) {
       const found = fs
         .readdirSync(absolute)
-        .filter((name) => extensions.includes(path.extname(name).toLowerCase()) && !name.startsWith('.'))
+        .filter((name) => extensions.includes(path.extname(name).toLowerCase()) && !name.startsWith('.') && !isRenderedVideo(name))
         .sort()
         .map((name) => path.join(absolute, name));
       if (found.length === 0) {

@@ -178,12 +178,7 @@ export async function createVideoWithAllDetections(
   const shuffle = options.shuffle ?? 1;
   if (!Number.isInteger(shuffle) || shuffle < 0) throw new HerdError('USAGE', `--shuffle must be a whole number, got ${shuffle}`);
 
-  const videos = collectVideoPaths(inputs, options.videotype).filter((video) => {
-    // Our own outputs in a folder of videos are not videos to render again.
-    const rendered = /DLC_.*_(full|labeled)$/.test(path.parse(video).name);
-    if (rendered) log(`${path.basename(video)}: skipped, a rendered video (not a recording)`);
-    return !rendered;
-  });
+  const videos = collectVideoPaths(inputs, options.videotype);
   // Find every input and check every output before rendering anything, so a mistake does not surface mid-way.
   const plans: Plan[] = videos.map((video) => {
     const found = findDetectionsFile(video, { folder: analysisFolder(video, options.destfolder), shuffle });

@@ -511,7 +511,8 @@ export function tableLayers(
  */
 export function trackletLayer(set: TrackletSet, colormap: string, parts?: Set<string>): PoseLayer {
   const K = set.metadata.bodyparts.length;
-  const frames = Math.max(set.metadata.frames, ...set.tracklets.map((t) => (t.frames.length > 0 ? t.frames[t.frames.length - 1]! + 1 : 0)));
+  let frames = set.metadata.frames;
+  for (const t of set.tracklets) if (t.frames.length > 0) frames = Math.max(frames, t.frames[t.frames.length - 1]! + 1);
   // Per frame, the (tracklet, row) pairs present: a sparse index, since most tracklets are short.
   const starts = new Int32Array(frames + 1);
   for (const t of set.tracklets) for (const f of t.frames) if (f >= 0 && f < frames) starts[f + 1]! += 1;
@@ -574,7 +575,7 @@ export async function createLabeledVideo(configPath: string, inputs: string[], o
   const project = loadProject(configPath);
   const config = project.config;
   const pcutoff = options.pcutoff ?? config.pcutoff ?? 0.6;
-  if (!Number.isFinite(pcutoff)) throw new HerdError('USAGE', `pcutoff must be a number, got ${pcutoff}`);
+  if (!(pcutoff >= 0 && pcutoff <= 1)) throw new HerdError('USAGE', `pcutoff is a likelihood between 0 and 1, got ${pcutoff}`);
   const dotsize = Number(options.dotsize ?? config.dotsize ?? 12);
   if (!(dotsize > 0)) throw new HerdError('CONFIG_INVALID', `dotsize must be a positive number, got ${dotsize}`, { file: project.configPath });
   const alphavalue = Number(options.alphavalue ?? config.alphavalue ?? 0.7);
@@ -605,11 +606,7 @@ export async function createLabeledVideo(configPath: string, inputs: string[], o
   // Tables of DeepLabCut's own trackers are drawn too; tracklets only come from Herd's. A single-animal project has no tracker.
   const track = resolveTrackMethod(project, options.trackMethod, { accept: options.tracklets ? TRACKER_KINDS : ALL_TRACK_METHODS, singleAnimal: 'ignore' });
 
-  const videos = collectVideoPaths(inputs, options.videotype).filter((video) => {
-    const rendered = /DLC.*_(full|labeled|tracklets)$/.test(path.parse(video).name);
-    if (rendered) log(`${path.basename(video)}: skipped, a rendered video (not a recording)`);
-    return !rendered;
-  });
+  const videos = collectVideoPaths(inputs, options.videotype);
 
   // Find every input and name every output before rendering anything.
   const plans: Plan[] = videos.map((video) => {

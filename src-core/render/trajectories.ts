@@ -494,7 +494,7 @@ export async function plotTrajectories(configPath: string, inputs: string[], opt
   const { suffix } = resolveTrackMethod(project, options.trackMethod, { accept: ALL_TRACK_METHODS, singleAnimal: 'ignore' });
   const style: FigureStyle = { resolution, linewidth, alpha: alpha >= 0 && alpha <= 1 ? alpha : 0.7, pcutoff, format };
 
-  const videos = collectVideoPaths(inputs, options.videotype).filter((video) => !/DLC.*_(full|labeled|tracklets)$/.test(path.parse(video).name));
+  const videos = collectVideoPaths(inputs, options.videotype);
   const plans = videos.map((video) => {
     const folder = analysisFolder(video, options.destfolder);
     const found = findPoseTable(video, { folder, shuffle, suffix, filtered });

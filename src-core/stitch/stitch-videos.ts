@@ -74,7 +74,7 @@ export async function stitchVideos(configPath: string, inputs: string[], options
   if (options.maxGap !== undefined && !(options.maxGap >= 1)) throw new HerdError('USAGE', `--max-gap must be ≥ 1, got ${options.maxGap}`);
   const names = options.animalNames ?? (nTracks === project.individuals.length ? project.individuals : undefined);
 
-  const videos = collectVideoPaths(inputs, options.videotype).filter((video) => !/DLC_.*_(full|labeled)$/.test(path.parse(video).name));
+  const videos = collectVideoPaths(inputs, options.videotype);
   const plans = videos.map((video) => {
     const found: FoundAnalysisOutput = findTrackletsFile(video, { folder: analysisFolder(video, options.destfolder), shuffle, tracker });
     if (found.others.length > 0) {

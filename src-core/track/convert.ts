@@ -100,7 +100,7 @@ export async function convertDetectionsToTracklets(configPath: string, inputs: s
   // Checked once up front, so a bad value fails before any video is read.
   const settings = resolveTrackingSettings(requested, project.individuals.length);
 
-  const videos = collectVideoPaths(inputs, options.videotype).filter((video) => !/DLC_.*_(full|labeled)$/.test(path.parse(video).name));
+  const videos = collectVideoPaths(inputs, options.videotype);
   const plans = videos.map((video) => {
     const found = findDetectionsFile(video, { folder: analysisFolder(video, options.destfolder), shuffle });
     if (found.others.length > 0) {

@@ -83,6 +83,7 @@ export function resolveTrackingSettings(partial: Partial<TrackingSettings>, indi
     }
   };
   number('pcutoff', settings.pcutoff, 0);
+  if (settings.pcutoff > 1) throw bad(`pcutoff is a likelihood between 0 and 1, got ${settings.pcutoff}`);
   number('iou_threshold', settings.iouThreshold, 0);
   number('max_age', settings.maxAge, 0, true);
   number('min_hits', settings.minHits, 0, true);

@@ -60,6 +60,9 @@ export const analyzeCommand: Command = {
     if (trackMethod !== undefined && !['box', 'skeleton', 'ellipse'].includes(trackMethod)) {
       throw new HerdError('USAGE', `--track-method is box, skeleton or ellipse, got "${trackMethod}"`);
     }
+    // Check what auto-track will need before the long analysis, not after it.
+    const nTracks = numberOption(args, 'n-tracks');
+    if (nTracks !== undefined && !(Number.isInteger(nTracks) && nTracks >= 1)) throw new HerdError('USAGE', `--n-tracks must be a whole number ≥ 1, got ${nTracks}`);
     const result = await analyzeVideos(positional(args, 'config'), listPositional(args, 'videos'), {
       videotype: stringOption(args, 'videotype'),
       shuffle: numberOption(args, 'shuffle'),
@@ -105,7 +108,7 @@ export const analyzeCommand: Command = {
         const stitched = await stitchVideos(config, [v.video], {
           ...common,
           trackMethod: v.tracker,
-          nTracks: numberOption(args, 'n-tracks'),
+          nTracks,
           saveAsCsv: args.options['save-as-csv'] === true,
         });
         lines.push(...stitched.videos.map((s) => `${path.basename(s.video)}: ${s.tracks.length} tracks → ${s.output}${s.csv ? ` and ${path.basename(s.csv)}` : ''}`));

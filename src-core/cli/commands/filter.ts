@@ -18,7 +18,7 @@ export const filterCommand: Command = {
     positionals: [CONFIG_ARGUMENT, { name: 'videos...', description: 'video files or folders of videos' }],
     options: {
       filtertype: { type: 'string', value: 'TYPE', description: 'median (scipy medfilt), spline (fills short gaps), kalman (constant-velocity smoother) or arima', default: 'median' },
-      windowlength: { type: 'number', value: 'N', description: 'median: window length (odd); spline, kalman, arima: the longest gap filled', default: 5 },
+      windowlength: { type: 'number', value: 'N', description: 'median: window length (odd); spline, kalman, arima: the longest gap filled (0: every gap)', default: 5 },
       'p-bound': { type: 'number', value: 'P', description: 'kalman, arima: points with a lower likelihood are left out of the fit', default: 0.001 },
       ARdegree: { type: 'number', value: 'N', description: "arima: the model's autoregressive degree", default: 3 },
       MAdegree: { type: 'number', value: 'N', description: "arima: the model's moving-average degree", default: 1 },
