@@ -17,6 +17,7 @@ import {
   resolveTrackMethod,
   scorerShuffle,
 } from '../../src-core/infer/locate';
+import { collectVideoPaths, isRenderedVideo } from '../../src-core/project/videos';
 import { TRACKER_SUFFIX } from '../../src-core/track/tracklets';
 import { temporaryFolder } from '../helpers/workspace';
 
@@ -38,6 +39,17 @@ describe('infer/locate', () => {
     assert.equal(scorerShuffle('DLC_resnet50_my_taskOct30shuffle4_200000'), 4);
     assert.equal(scorerShuffle('DeepCut_resnet50_taskOct30shuffle1_50000'), 1);
     for (const notOne of ['Jane', `${SCORER}_el`, `${SCORER}_filtered`, `${SCORER}.analysis`, `2${SCORER}`]) assert.equal(scorerShuffle(notOne), undefined, notOne);
+    // The outputs of a labeled video (`mice<scorer>_labeled.mp4` analysed again) are not the outputs of mice.mp4.
+    assert.equal(scorerShuffle(`${SCORER}_labeled${SCORER}`), undefined);
+  });
+
+  it('a folder of videos leaves out the videos rendered from analyses', () => {
+    const folder = temporaryFolder('herd-locate-');
+    for (const name of ['mice.mp4', `mice${SCORER}_el_id_p60_labeled.mp4`, `mice${SCORER}_full.mp4`, `mice${SCORER}_el_tracklets.mp4`, `mice${SCORER}filtered_labeled.mp4`]) {
+      fs.writeFileSync(path.join(folder, name), '');
+    }
+    assert.deepEqual(collectVideoPaths([folder]), [path.join(folder, 'mice.mp4')]);
+    assert.ok(isRenderedVideo(`mice${SCORER}_full.mp4`) && !isRenderedVideo('mice_labeled.mp4'));
   });
 
   it('takes the newest scorer of the shuffle, the .h5 over its .csv, and never another ending or video', () => {
