@@ -27,7 +27,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../common/atomic';
+import { temporarySibling } from '../common/atomic';
 import { drawText } from '../common/bitmap-font';
 import { HerdError, isHerdError } from '../common/errors';
 import { encodePng } from '../common/png';
@@ -392,11 +392,10 @@ async function renderOne(
   const total = selected ? selected.length : info.frameCount;
 
   const framesFolder = settings.saveFrames ? output.replace(/\.[^.]+$/, '') + '_frames' : undefined;
-  if (framesFolder) {
-    fs.mkdirSync(framesFolder, { recursive: true });
-    // Frames of an earlier (cancelled or other Frames2plot) run would mix with these ones.
-    for (const old of fs.readdirSync(framesFolder)) if (/^img\d+\.png$/.test(old)) fs.rmSync(path.join(framesFolder, old));
-  }
+  // PNGs go to a temporary sibling folder that replaces the frames folder only when the video is done: a cancelled or
+  // failed run leaves the earlier frames as they were and no half set.
+  const framesTemp = framesFolder ? temporarySibling(framesFolder) : undefined;
+  if (framesTemp) fs.mkdirSync(framesTemp);
 
   const encoder: VideoEncoder = await openEncoder({
     path: output,
@@ -410,7 +409,7 @@ async function renderOne(
   let partial = false;
   const sink: FrameSink = async (frame) => {
     await encoder.write(frame.data);
-    if (framesFolder) writeFileAtomic(path.join(framesFolder, frameImageName(frame.index, info.frameCount)), encodePng(frame.data, frame.width, frame.height), { overwrite: true });
+    if (framesTemp) fs.writeFileSync(path.join(framesTemp, frameImageName(frame.index, info.frameCount)), encodePng(frame.data, frame.width, frame.height));
   };
   async function* frames(): AsyncGenerator<Frame> {
     for await (const frame of decodeFrames(video, { info, crop, start, end, signal: settings.signal })) {
@@ -428,8 +427,13 @@ async function renderOne(
     }
     if (settings.signal?.aborted) throw new HerdError('CANCELLED', 'rendering cancelled; the labeled video was not written', { file: output });
     await encoder.close();
+    if (framesFolder && framesTemp) {
+      fs.rmSync(framesFolder, { recursive: true, force: true });
+      fs.renameSync(framesTemp, framesFolder);
+    }
   } catch (error) {
     await encoder.abort();
+    if (framesTemp) fs.rmSync(framesTemp, { recursive: true, force: true });
     if (settings.signal?.aborted && !(isHerdError(error) && error.code === 'CANCELLED')) {
       throw new HerdError('CANCELLED', 'rendering cancelled; the labeled video was not written', { file: output });
     }
