@@ -27,25 +27,36 @@ function workArrays(size: number) {
 /** `minCostAssignment` on a row-major n×m matrix (no nested arrays and no allocation but the result: hot loops call
  *  this once per frame and edge). */
 export function minCostAssignmentFlat(cost: ArrayLike<number>, n: number, m: number): number[] {
+  const out = new Int32Array(n);
+  minCostAssignmentInto(cost, n, m, out);
+  return Array.from(out);
+}
+
+/** `minCostAssignmentFlat` writing each row's column into `rowToCol[0 … n−1]` (−1 = none), allocating nothing:
+ *  the assembler calls it for every PAF edge of every frame. */
+export function minCostAssignmentInto(cost: ArrayLike<number>, n: number, m: number, rowToCol: Int32Array): void {
   if (Math.max(n, m) > scratch.size) scratch = workArrays(Math.max(n, m, 2 * scratch.size));
   const { u, v, p, way, minv, used } = scratch;
-  u.fill(0, 0, n + 1);
-  v.fill(0, 0, m + 1);
-  p.fill(0, 0, m + 1);
-  way.fill(0, 0, m + 1);
+  // Plain loops, not fill(): the matrices are tiny (3×3 for three animals) and fill's call costs more.
+  for (let i = 0; i <= n; i++) u[i] = 0;
+  for (let j = 0; j <= m; j++) v[j] = p[j] = way[j] = 0;
   for (let i = 1; i <= n; i++) {
     p[0] = i;
     let j0 = 0;
-    minv.fill(Infinity, 0, m + 1);
-    used.fill(0, 0, m + 1);
+    for (let j = 0; j <= m; j++) {
+      minv[j] = Infinity;
+      used[j] = 0;
+    }
     do {
       used[j0] = 1;
       const i0 = p[j0];
+      const row = (i0 - 1) * m - 1; // cost of (i0, j) is cost[row + j], j 1-based
+      const ui = u[i0];
       let delta = Infinity;
       let j1 = 0;
       for (let j = 1; j <= m; j++) {
         if (used[j]) continue;
-        const cur = cost[(i0 - 1) * m + j - 1] - u[i0] - v[j];
+        const cur = cost[row + j] - ui - v[j];
         if (cur < minv[j]) {
           minv[j] = cur;
           way[j] = j0;
@@ -71,7 +82,6 @@ export function minCostAssignmentFlat(cost: ArrayLike<number>, n: number, m: num
       j0 = j1;
     } while (j0 !== 0);
   }
-  const rowToCol = new Array<number>(n).fill(-1);
+  for (let i = 0; i < n; i++) rowToCol[i] = -1;
   for (let j = 1; j <= m; j++) if (p[j] > 0) rowToCol[p[j] - 1] = j - 1;
-  return rowToCol;
 }
