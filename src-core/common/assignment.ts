@@ -85,3 +85,35 @@ export function minCostAssignmentInto(cost: ArrayLike<number>, n: number, m: num
   for (let i = 0; i < n; i++) rowToCol[i] = -1;
   for (let j = 1; j <= m; j++) if (p[j] > 0) rowToCol[p[j] - 1] = j - 1;
 }
+
+/**
+ * The optimal one-to-one assignment of rows to columns of the n×m matrix `matrix` (row-major; either side may be
+ * larger), minimising the sum, or maximising it with `maximize` (scipy's `linear_sum_assignment`). min(n, m) pairs are
+ * made; returns each row's column, −1 for unassigned rows. Non-finite entries are treated as very bad (never
+ * preferred over a finite one).
+ */
+export function assignRows(matrix: ArrayLike<number>, n: number, m: number, maximize = false): Int32Array {
+  const rowToCol = new Int32Array(n).fill(-1);
+  if (n === 0 || m === 0) return rowToCol;
+  let worst = 0;
+  for (let i = 0; i < n * m; i++) if (Number.isFinite(matrix[i])) worst = Math.max(worst, Math.abs(matrix[i]));
+  const big = 1e6 * (worst + 1);
+  const at = (i: number, j: number) => {
+    const v = matrix[i * m + j];
+    const c = maximize ? -v : v;
+    return Number.isFinite(c) ? c : big;
+  };
+  if (n <= m) {
+    const cost = new Float64Array(n * m);
+    for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) cost[i * m + j] = at(i, j);
+    minCostAssignmentInto(cost, n, m, rowToCol);
+  } else {
+    // More rows than columns: assign the columns to rows instead.
+    const cost = new Float64Array(m * n);
+    for (let j = 0; j < m; j++) for (let i = 0; i < n; i++) cost[j * n + i] = at(i, j);
+    const colToRow = new Int32Array(m);
+    minCostAssignmentInto(cost, m, n, colToRow);
+    for (let j = 0; j < m; j++) if (colToRow[j] >= 0) rowToCol[colToRow[j]] = j;
+  }
+  return rowToCol;
+}

@@ -21,7 +21,7 @@
 import { HerdError } from '../common/errors';
 import { createPoseArray, type PoseArray } from '../common/pose';
 import type { Tracklet, TrackletSet } from '../track/tracklets';
-import { minAssignment } from './assign';
+import { assignRows } from '../common/assignment';
 import { minCostFlow, type FlowEdge } from './min-cost-flow';
 
 /** A piece of a tracklet as stitching sees it (also what a custom weight function receives). */
@@ -840,7 +840,7 @@ function orderByIdentity(tracks: TrackBuild[], n: number): number[] {
   });
   const max = Math.max(0, ...counts.flat());
   // slotOf[track] = slot; cost = max − count so the assignment maximises agreeing rows.
-  const slotOf = minAssignment(counts.map((row) => row.map((c) => max - c)));
+  const slotOf = assignRows(Float64Array.from(counts.flat(), (c) => max - c), counts.length, n);
   const order = new Array<number>(n).fill(-1);
   slotOf.forEach((slot, track) => (order[slot] = track));
   return order;

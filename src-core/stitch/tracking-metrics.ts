@@ -23,7 +23,7 @@ import { writeFileAtomic } from '../common/atomic';
 import { HerdError } from '../common/errors';
 import type { PoseArray } from '../common/pose';
 import { readPoseTable } from '../io/pose-table';
-import { minAssignment } from './assign';
+import { assignRows } from '../common/assignment';
 
 export type TrackingDistance = 'keypoints' | 'centroid';
 
@@ -185,9 +185,8 @@ function matchWithin(dist: number[][], threshold: number): Array<[number, number
   let valid = 0;
   for (const row of dist) for (const d of row) if (d <= threshold) valid += d;
   const big = valid + threshold + 1; // more than any set of valid pairs costs
-  const cost = dist.map((row) => row.map((d) => (d <= threshold ? d : big)));
-  return minAssignment(cost)
-    .map((col, row) => [row, col] as [number, number])
+  const cost = Float64Array.from(dist.flat(), (d) => (d <= threshold ? d : big));
+  return Array.from(assignRows(cost, n, dist[0].length), (col, row) => [row, col] as [number, number])
     .filter(([row, col]) => col >= 0 && dist[row][col] <= threshold);
 }
 
@@ -268,8 +267,8 @@ export function computeTrackingMetrics(groundTruth: PoseArray, predicted: PoseAr
     perFrame.push({ frame: f, groundTruth: gts.length, predicted: preds.length, matches: pairs, misses: frameMisses, falsePositives: frameFp, idSwitches: switches });
   }
 
-  const maxOverlap = Math.max(0, ...overlap.flat());
-  const pairing = G > 0 && H > 0 ? minAssignment(overlap.map((row) => row.map((c) => maxOverlap - c))) : new Array<number>(G).fill(-1);
+  // IDF1's identity pairing: the one-to-one pairing with the most frames in common.
+  const pairing = assignRows(Float64Array.from(overlap.flat()), G, H, true);
   let idtp = 0;
   const identities: IdentityPair[] = groundTruth.individuals.map((name, a) => {
     const b = pairing[a];

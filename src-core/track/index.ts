@@ -7,7 +7,6 @@ export {
 } from './convert';
 export { boxIou, directedHausdorff, ellipseSimilarity, fitEllipse, keypointBox, type AnimalView, type EllipseParams } from './geometry';
 export { KalmanFilter, KinematicFilter, kinematicKalmanFilter, type KinematicNoise } from './kalman';
-export { assignRows } from './match';
 export { scoreTracklets, type TrackingScore } from './score';
 export {
   DEFAULT_TRACKING,

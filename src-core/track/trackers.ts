@@ -33,7 +33,7 @@
  */
 import { boxIou, directedHausdorff, ellipseSimilarity, fitEllipse, keypointBox, type AnimalView } from './geometry';
 import { KinematicFilter } from './kalman';
-import { assignRows } from './match';
+import { assignRows } from '../common/assignment';
 import type { EllipseMatch } from './settings';
 
 /** One frame's animals after the p-cutoff: [count, K, 4] (x, y, score, identity), NaN where missing. */
