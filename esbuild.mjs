@@ -39,7 +39,10 @@ const webviewShared = {
   minify: true,
   define: { 'process.env.NODE_ENV': '"production"' },
 };
-const webviews = [{ in: 'webviews/labeling/main.tsx', out: 'dist/webviews/labeling.js', css: 'webviews/labeling/styles.css' }].filter((entry) => existsSync(entry.in));
+const webviews = [
+  { in: 'webviews/labeling/main.tsx', out: 'dist/webviews/labeling.js', css: 'webviews/labeling/styles.css' },
+  { in: 'webviews/refine/main.tsx', out: 'dist/webviews/refine.js', css: 'webviews/refine/styles.css' },
+].filter((entry) => existsSync(entry.in));
 
 const watch = process.argv.includes('--watch');
 const builds = [

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { openPath, type Ctx } from './ctx';
+import { findTrackedTables, rankTrackedTables } from './refine-host';
 import { readSettings } from './settings';
 import type { TreeNode } from './tree_model';
 import { stepById, WORKFLOW_STEPS, type StepInput, type WorkflowStep } from './workflow';
@@ -78,12 +79,8 @@ async function runWorkflowCommand(ctx: Ctx, step: WorkflowStep, node: TreeNode |
       return labelFrames(ctx, node);
     case 'openEvaluationResults':
       return openEvaluationResults(ctx, node);
-    case 'refineTracklets': {
-      requireProject(ctx);
-      if (node?.kind === 'output' && node.path) await openPath(node.path);
-      void vscode.window.showInformationMessage('Herd: the tracklet refinement panel comes with a later issue; use Herd: Stitch Tracklets and Filter Predictions meanwhile.');
-      return undefined;
-    }
+    case 'refineTracklets':
+      return refineTracklets(ctx, node, settings.defaultTrackMethod);
     case 'addVideos': {
       const config = requireProject(ctx);
       const picked = await vscode.window.showOpenDialog({ canSelectMany: true, filters: VIDEO_FILTERS, openLabel: 'Add to project', title: 'Herd: videos to add' });
@@ -197,6 +194,28 @@ async function labelFrames(ctx: Ctx, node: TreeNode | undefined): Promise<void> 
   }
   if (!folder) return;
   ctx.labeling.show(folder);
+}
+
+/** Opens the refinement panel on a tracked table: the tree item's, the analyzed video's, or one the user picks. */
+async function refineTracklets(ctx: Ctx, node: TreeNode | undefined, trackMethod: string): Promise<void> {
+  requireProject(ctx);
+  let file = node?.kind === 'output' && node.path && /\.(h5|csv)$/i.test(node.path) ? node.path : undefined;
+  if (!file) {
+    const video = (node?.kind === 'analyzedVideo' || node?.kind === 'video') && node.path ? node.path : undefined;
+    const project = ctx.project!;
+    const folders = video ? [path.dirname(video)] : [path.join(project.root, 'videos'), ...projectVideoFiles(ctx).map((file) => path.dirname(file))];
+    const tables = rankTrackedTables(findTrackedTables(folders, video ? path.parse(video).name : undefined), trackMethod);
+    if (tables.length === 0) throw new Error('no tracked tables (<video>DLC…_el.h5) yet: run Herd: Analyze Videos with tracking, or Stitch Tracklets first');
+    if (tables.length === 1) file = tables[0];
+    else {
+      const picked = await vscode.window.showQuickPick(
+        tables.map((table) => ({ label: path.basename(table), description: vscode.workspace.asRelativePath(path.dirname(table)), table })),
+        { title: 'Herd: Refine Tracklets — which table?' },
+      );
+      file = picked?.table;
+    }
+  }
+  if (file) ctx.refine.show(file);
 }
 
 async function openEvaluationResults(ctx: Ctx, node: TreeNode | undefined): Promise<void> {

@@ -7,6 +7,7 @@ import { resolveFfmpeg } from '../src-core/video/ffmpeg';
 import { probeVideo } from '../src-core/video/probe';
 import { startLanguageClient } from './client';
 import { LabelingPanels } from './labeling-panel';
+import { RefinePanels } from './refine-panel';
 import { readSettings } from './settings';
 import { HerdTaskProvider, TASK_TYPE } from './tasks';
 import { ProjectTreeProvider } from './tree';
@@ -33,6 +34,8 @@ export class Ctx implements vscode.Disposable {
   readonly status: vscode.StatusBarItem;
   /** Labeling webview panels (issue 9), one per labeled-data folder; restored after a reload. */
   readonly labeling: LabelingPanels;
+  /** Tracklet-refinement webview panels (issue 10), one per tracked table; restored after a reload. */
+  readonly refine: RefinePanels;
   client: LanguageClient | undefined;
   project: ProjectSummary | undefined;
   private readonly probeCache = new Map<string, { mtimeMs: number; facts: VideoFacts | undefined }>();
@@ -47,9 +50,15 @@ export class Ctx implements vscode.Disposable {
     this.status.name = 'Herd project';
     this.status.command = 'herd.editConfig';
     this.labeling = new LabelingPanels(extension.extensionUri, (message) => this.log.warn(message));
+    this.refine = new RefinePanels(extension.extensionUri, {
+      log: (message) => this.log.warn(message),
+      configPath: () => this.project?.configPath,
+      ffmpeg: () => readSettings().ffmpegPath,
+    });
     this.subscriptions.push(
       this.log,
       this.labeling,
+      this.refine,
       this.tree,
       this.status,
       vscode.window.registerTreeDataProvider('herd.project', this.tree),

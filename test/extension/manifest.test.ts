@@ -98,3 +98,14 @@ test('config.yaml injection grammar: body-part and individuals lists', () => {
   const item = new RegExp(grammar.repository['name-list'].patterns[1].match).exec('- left ear  # comment')!;
   assert.equal(item[2], 'left ear');
 });
+
+test('webview panels: each view type restores on activation, each bundle is built and packaged', () => {
+  const esbuild = fs.readFileSync('esbuild.mjs', 'utf8');
+  const ignore = fs.readFileSync('.vscodeignore', 'utf8');
+  for (const [viewType, entry] of [['herd.labeling', 'webviews/labeling/main.tsx'], ['herd.refine', 'webviews/refine/main.tsx']]) {
+    assert.ok(manifest.activationEvents.includes(`onWebviewPanel:${viewType}`), viewType);
+    assert.ok(esbuild.includes(entry), entry);
+  }
+  assert.match(ignore, /^!dist\/webviews\/\*\.js$/m);
+  assert.match(ignore, /^!dist\/webviews\/\*\.css$/m);
+});

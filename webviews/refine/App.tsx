@@ -1,0 +1,569 @@
+// The tracklet-refinement panel: the frame with every individual's points, skeleton and trails (Konva), a timeline
+// (one lane per individual, drawn on canvases so scrubbing 10,000 frames stays fast), range selection, track
+// edits with undo/redo, and Save. State logic lives in state.ts / keymap.ts; this file wires it to React, Konva
+// and the host.
+import type Konva from 'konva';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { Circle, Image as KonvaImage, Layer, Line, Rect, Stage } from 'react-konva';
+import type { RefineHostToPanel, RefineInitMessage, RefinePanelState, RefinePanelToHost } from '../shared/messages';
+import { decodeBytes } from '../shared/messages';
+import { fit, imageToScreen, pan, wheelFactor, zoomAt, type View } from '../labeling/view';
+import { REFINE_KEYMAP, refineActionFor } from './keymap';
+import * as S from './state';
+
+export interface RefineHostApi {
+  postMessage(message: RefinePanelToHost): void;
+  getState(): RefinePanelState | undefined;
+  setState(state: RefinePanelState): void;
+}
+
+const LANE = 18;
+const RULER = 14;
+const KEEP_FRAMES = 48;
+
+/** '#rrggbb' (or any CSS colour) → [r, g, b] through a canvas, which normalises it. */
+function rgbOf(color: string): [number, number, number] {
+  const ctx = document.createElement('canvas').getContext('2d')!;
+  ctx.fillStyle = '#888888';
+  ctx.fillStyle = color;
+  const hex = /^#([0-9a-f]{6})$/i.exec(ctx.fillStyle);
+  if (!hex) return [136, 136, 136];
+  const n = parseInt(hex[1], 16);
+  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+}
+
+/** RGB24 bytes → a canvas Konva can draw. */
+function frameCanvas(width: number, height: number, rgb: Uint8Array): HTMLCanvasElement {
+  const canvas = document.createElement('canvas');
+  canvas.width = width;
+  canvas.height = height;
+  const ctx = canvas.getContext('2d')!;
+  const image = ctx.createImageData(width, height);
+  const out = image.data;
+  for (let i = 0, j = 0; i < width * height; i++, j += 3) {
+    out[i * 4] = rgb[j];
+    out[i * 4 + 1] = rgb[j + 1];
+    out[i * 4 + 2] = rgb[j + 2];
+    out[i * 4 + 3] = 255;
+  }
+  ctx.putImageData(image, 0, 0);
+  return canvas;
+}
+
+/** The lanes of the timeline into an ImageData: presence as bar height, mean likelihood as opacity, jumps in red. */
+function drawLanes(ctx: CanvasRenderingContext2D, summary: S.TimelineSummary, colors: Array<[number, number, number]>, width: number): void {
+  const height = RULER + summary.individuals * LANE;
+  const image = ctx.createImageData(width, height);
+  const px = image.data;
+  const F = summary.frames;
+  const put = (x: number, y: number, r: number, g: number, b: number) => {
+    const o = (y * width + x) * 4;
+    px[o] = r;
+    px[o + 1] = g;
+    px[o + 2] = b;
+    px[o + 3] = 255;
+  };
+  for (let x = 0; x < width; x++) {
+    const f0 = Math.floor((x * F) / width);
+    const f1 = Math.max(f0 + 1, Math.floor(((x + 1) * F) / width));
+    for (let y = 0; y < RULER; y++) put(x, y, 40, 40, 40);
+    for (let i = 0; i < summary.individuals; i++) {
+      let presence = 0;
+      let sumL = 0;
+      let n = 0;
+      let jumped = 0;
+      const base = i * F;
+      for (let f = f0; f < f1 && f < F; f++) {
+        const p = summary.presence[base + f];
+        if (p > presence) presence = p;
+        const l = summary.likelihood[base + f];
+        if (l === l) {
+          sumL += l;
+          n += 1;
+        }
+        jumped |= summary.jump[base + f];
+      }
+      const [r, g, b] = colors[i] ?? [136, 136, 136];
+      const alpha = n > 0 ? 0.25 + 0.75 * Math.max(0, Math.min(1, sumL / n)) : 0;
+      const top = RULER + i * LANE;
+      const bar = Math.round(presence * (LANE - 4));
+      for (let y = 0; y < LANE; y++) {
+        const yy = top + y;
+        if (y === LANE - 1) put(x, yy, 20, 20, 20);
+        else if (jumped && y < 3) put(x, yy, 255, 60, 60);
+        else if (y >= LANE - 1 - bar) put(x, yy, Math.round(30 + alpha * (r - 30)), Math.round(30 + alpha * (g - 30)), Math.round(30 + alpha * (b - 30)));
+        else put(x, yy, 30, 30, 30);
+      }
+    }
+  }
+  ctx.putImageData(image, 0, 0);
+}
+
+export function App({ host }: { host: RefineHostApi }) {
+  const [state, setState] = useState<S.RefineState>();
+  const [init, setInit] = useState<Omit<RefineInitMessage, 'poses'>>();
+  const [error, setError] = useState<string>();
+  const [savedNote, setSavedNote] = useState<string>();
+  const [askOverwrite, setAskOverwrite] = useState(false);
+  const [help, setHelp] = useState(false);
+  const [maxGap, setMaxGap] = useState(5);
+  const [minSwap, setMinSwap] = useState(5);
+  const [minTracklet, setMinTracklet] = useState(5);
+  /** Whose points "Delete points in range" removes: −1 = everyone's. */
+  const [deleteWho, setDeleteWho] = useState(-1);
+  const [view, setView] = useState<View>({ scale: 1, x: 0, y: 0 });
+  const [size, setSize] = useState({ width: 800, height: 500 });
+  const [timelineWidth, setTimelineWidth] = useState(800);
+  const [shown, setShown] = useState<{ index: number; canvas: HTMLCanvasElement }>();
+  const stateRef = useRef(state);
+  stateRef.current = state;
+  const stageBox = useRef<HTMLDivElement>(null);
+  const timelineBox = useRef<HTMLDivElement>(null);
+  const lanesBox = useRef<HTMLDivElement>(null);
+  const baseCanvas = useRef<HTMLCanvasElement>(null);
+  const overlayCanvas = useRef<HTMLCanvasElement>(null);
+  const frames = useRef(new Map<number, HTMLCanvasElement>());
+  const inFlight = useRef<number | undefined>(undefined);
+  /** Frames whose picture the host could not decode (not asked for again). */
+  const failed = useRef(new Set<number>());
+  const pendingSave = useRef<S.RefineState['poses'] | undefined>(undefined);
+  const fitted = useRef('');
+
+  // Frames: one request in flight at a time; while scrubbing only the latest wanted frame is asked for next.
+  const want = useCallback(
+    (index: number) => {
+      const cached = frames.current.get(index);
+      if (cached) {
+        frames.current.delete(index);
+        frames.current.set(index, cached);
+        setShown({ index, canvas: cached });
+        return;
+      }
+      if (failed.current.has(index)) return;
+      if (inFlight.current === undefined) {
+        inFlight.current = index;
+        host.postMessage({ type: 'refine-get-frame', index });
+      }
+    },
+    [host],
+  );
+
+  // Host messages.
+  useEffect(() => {
+    const onMessage = (event: MessageEvent<RefineHostToPanel>) => {
+      const message = event.data;
+      switch (message.type) {
+        case 'refine-init': {
+          const saved = host.getState();
+          const poses = S.posesFromWire(message.poses);
+          const { poses: _ignored, ...rest } = message;
+          frames.current.clear();
+          failed.current.clear();
+          inFlight.current = undefined;
+          setShown(undefined);
+          setInit(rest);
+          const same = saved !== undefined && saved.file === message.file;
+          let unsaved: S.RefineState['poses'] | undefined;
+          try {
+            unsaved = same && saved.unsaved ? S.posesFromWire(saved.unsaved) : undefined;
+          } catch {
+            unsaved = undefined; // a damaged webview state: start from the file
+          }
+          setState(S.restoreUnsaved(S.createState(poses, message.config, same ? (saved.frame ?? 0) : 0), unsaved));
+          setError(undefined);
+          performance.mark('refine-init-received');
+          break;
+        }
+        case 'refine-frame': {
+          const canvas = frameCanvas(message.width, message.height, decodeBytes(message.rgb));
+          frames.current.set(message.index, canvas);
+          while (frames.current.size > KEEP_FRAMES) frames.current.delete(frames.current.keys().next().value as number);
+          if (inFlight.current === message.index) inFlight.current = undefined;
+          const current = stateRef.current?.frame;
+          if (current === message.index) setShown({ index: message.index, canvas });
+          else if (current !== undefined) {
+            setShown((s) => s ?? { index: message.index, canvas });
+            want(current);
+          }
+          break;
+        }
+        case 'refine-saved': {
+          const poses = pendingSave.current;
+          pendingSave.current = undefined;
+          if (poses) setState((s) => (s ? S.markSaved(s, poses) : s));
+          setAskOverwrite(false);
+          setInit((i) => (i ? { ...i, targetExists: true } : i));
+          setSavedNote(`saved ${message.files.map((f) => f.split(/[\\/]/).pop()).join(', ')}`);
+          setError(undefined);
+          break;
+        }
+        case 'refine-error':
+          inFlight.current = undefined;
+          if (message.frame !== undefined) {
+            failed.current.add(message.frame);
+            const current = stateRef.current?.frame;
+            if (current !== undefined && current !== message.frame) want(current);
+            break;
+          }
+          if (message.exists) {
+            pendingSave.current = undefined;
+            setAskOverwrite(true);
+            setSavedNote(undefined);
+          }
+          setError(message.message);
+          break;
+      }
+    };
+    window.addEventListener('message', onMessage);
+    host.postMessage({ type: 'refine-ready' });
+    return () => window.removeEventListener('message', onMessage);
+  }, [host, want]);
+
+  const frame = state?.frame ?? 0;
+  const hasVideo = init?.video !== undefined;
+  useEffect(() => {
+    if (state && hasVideo) want(frame);
+  }, [frame, hasVideo, state !== undefined, want]);
+
+  const dirty = state ? S.isDirty(state) : false;
+  // The webview state: the frame, and unsaved edits (encoded only when the poses change, not while scrubbing).
+  const unsavedWire = useMemo(() => (state && dirty ? S.posesToWire(state.poses) : undefined), [state?.poses, dirty]);
+  useEffect(() => {
+    if (init) host.setState({ file: init.file, frame, ...(unsavedWire ? { unsaved: unsavedWire } : {}) });
+  }, [host, init?.file, frame, unsavedWire]);
+  useEffect(() => {
+    if (init) host.postMessage({ type: 'refine-dirty', dirty });
+  }, [host, init?.file, dirty]);
+
+  // Sizes follow the boxes.
+  useEffect(() => {
+    const box = stageBox.current;
+    const tl = lanesBox.current;
+    if (!box || !tl) return undefined;
+    const measure = () => {
+      setSize({ width: box.clientWidth, height: box.clientHeight });
+      setTimelineWidth(Math.max(100, Math.floor(tl.clientWidth)));
+    };
+    const observer = new ResizeObserver(measure);
+    observer.observe(box);
+    observer.observe(tl);
+    measure();
+    return () => observer.disconnect();
+  }, [state !== undefined]);
+
+  // The picture's size: the video's, else the poses' extent.
+  const imageSize = useMemo(() => {
+    if (init?.video) return { width: init.video.width, height: init.video.height };
+    if (!state) return { width: 0, height: 0 };
+    let w = 1;
+    let h = 1;
+    const d = state.poses.data;
+    for (let o = 0; o < d.length; o += 3) {
+      if (d[o] > w) w = d[o];
+      if (d[o + 1] > h) h = d[o + 1];
+    }
+    return { width: Math.ceil(w * 1.05), height: Math.ceil(h * 1.05) };
+  }, [init?.video, state?.saved]);
+
+  useEffect(() => {
+    if (!imageSize.width || !size.width) return;
+    const k = `${imageSize.width}x${imageSize.height}:${size.width}x${size.height}`;
+    if (fitted.current === k) return;
+    fitted.current = k;
+    setView(fit(imageSize.width, imageSize.height, size.width, size.height));
+  }, [imageSize.width, imageSize.height, size.width, size.height]);
+
+  // Timeline: the lanes are redrawn only when the poses change; the cursor and range on a canvas above them.
+  const summary = useMemo(() => (state ? S.summarize(state.poses, state.config.jumpThreshold) : undefined), [state?.poses, state?.config]);
+  const colors = useMemo(() => (state ? state.config.individualColors.map(rgbOf) : []), [state?.config]);
+  const lanesHeight = RULER + (state?.poses.individuals.length ?? 0) * LANE;
+  const [drawn, setDrawn] = useState(0);
+  useLayoutEffect(() => {
+    const canvas = baseCanvas.current;
+    if (!canvas || !summary) return;
+    const ctx = canvas.getContext('2d');
+    if (!ctx) return;
+    drawLanes(ctx, summary, colors, timelineWidth);
+    setDrawn((n) => n + 1);
+    if (!performance.getEntriesByName('refine-timeline-drawn').length) performance.mark('refine-timeline-drawn');
+  }, [summary, colors, timelineWidth, lanesHeight]);
+  const range = state?.range;
+  const totalFrames = state?.poses.frames ?? 1;
+  useLayoutEffect(() => {
+    const canvas = overlayCanvas.current;
+    if (!canvas) return;
+    const ctx = canvas.getContext('2d');
+    if (!ctx) return;
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    const xOf = (f: number) => (f * timelineWidth) / totalFrames;
+    if (range) {
+      ctx.fillStyle = 'rgba(255, 255, 255, 0.25)';
+      ctx.fillRect(xOf(range.start), 0, Math.max(1, xOf(range.end + 1) - xOf(range.start)), canvas.height);
+    }
+    ctx.fillStyle = '#ffffff';
+    ctx.fillRect(Math.floor(xOf(frame + 0.5)), 0, 1, canvas.height);
+    ctx.fillStyle = '#dddddd';
+    ctx.font = '10px sans-serif';
+    ctx.fillText(String(frame), Math.min(timelineWidth - 40, xOf(frame) + 3), 10);
+  }, [frame, range?.start, range?.end, timelineWidth, totalFrames, lanesHeight]);
+
+  const update = useCallback((f: (s: S.RefineState) => S.RefineState) => setState((s) => (s ? f(s) : s)), []);
+
+  // Scrubbing: press on the timeline = go there (Shift: start a range), drag = follow, release = done.
+  const scrubbing = useRef(false);
+  const frameAt = (clientX: number) => {
+    const rect = overlayCanvas.current!.getBoundingClientRect();
+    return Math.floor(((clientX - rect.left) / rect.width) * totalFrames);
+  };
+  const onTimelineDown = (event: React.MouseEvent<HTMLCanvasElement>) => {
+    if (event.button !== 0) return;
+    event.preventDefault();
+    scrubbing.current = true;
+    const f = frameAt(event.clientX);
+    update((s) => (event.shiftKey ? S.beginRange(s, f) : S.gotoFrame(S.endRange(s), f)));
+  };
+  useEffect(() => {
+    const move = (event: MouseEvent) => {
+      if (!scrubbing.current || !overlayCanvas.current) return;
+      if ((event.buttons & 1) === 0) {
+        scrubbing.current = false;
+        update(S.endRange);
+        return;
+      }
+      const f = frameAt(event.clientX);
+      update((s) => S.gotoFrame(s, f));
+    };
+    const up = () => {
+      if (!scrubbing.current) return;
+      scrubbing.current = false;
+      update(S.endRange);
+    };
+    window.addEventListener('mousemove', move);
+    window.addEventListener('mouseup', up);
+    return () => {
+      window.removeEventListener('mousemove', move);
+      window.removeEventListener('mouseup', up);
+    };
+  });
+
+  const save = useCallback(
+    (overwrite: boolean) => {
+      const s = stateRef.current;
+      if (!s) return;
+      pendingSave.current = s.poses;
+      setSavedNote('saving…');
+      setError(undefined);
+      host.postMessage({ type: 'refine-save', poses: S.posesToWire(s.poses), overwrite });
+    },
+    [host],
+  );
+
+  // Hotkeys.
+  const summaryRef = useRef(summary);
+  summaryRef.current = summary;
+  const deleteWhoRef = useRef(deleteWho);
+  deleteWhoRef.current = deleteWho;
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.target instanceof HTMLInputElement || event.target instanceof HTMLSelectElement) return;
+      const action = refineActionFor(event);
+      if (!action) return;
+      event.preventDefault();
+      switch (action) {
+        case 'prevFrame': return update((s) => S.gotoFrame(s, s.frame - 1));
+        case 'nextFrame': return update((s) => S.gotoFrame(s, s.frame + 1));
+        case 'prevFrame10': return update((s) => S.gotoFrame(s, s.frame - 10));
+        case 'nextFrame10': return update((s) => S.gotoFrame(s, s.frame + 10));
+        case 'first': return update((s) => S.gotoFrame(s, 0));
+        case 'last': return update((s) => S.gotoFrame(s, s.poses.frames - 1));
+        case 'prevFlagged': return update((s) => (summaryRef.current ? S.gotoFrame(s, S.nextFlagged(summaryRef.current, s.frame, -1)) : s));
+        case 'nextFlagged': return update((s) => (summaryRef.current ? S.gotoFrame(s, S.nextFlagged(summaryRef.current, s.frame, 1)) : s));
+        case 'markStart': return update(S.markStart);
+        case 'markEnd': return update(S.markEnd);
+        case 'clearRange': return update((s) => S.setRange(s, undefined));
+        case 'swap': return update((s) => S.swap(s));
+        case 'delete': return update((s) => S.deleteRange(s, deleteWhoRef.current >= 0 ? [deleteWhoRef.current] : undefined));
+        case 'undo': return update(S.undo);
+        case 'redo': return update(S.redo);
+        case 'save': return save(false);
+        case 'help': return setHelp((h) => !h);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [update, save]);
+
+  // Stage: wheel zooms at the cursor, drag pans.
+  const press = useRef<{ x: number; y: number; view: View } | undefined>(undefined);
+  const onStageDown = (event: Konva.KonvaEventObject<MouseEvent>) => {
+    const p = event.target.getStage()?.getPointerPosition();
+    if (p && event.evt.button === 0) press.current = { x: p.x, y: p.y, view };
+  };
+  const onStageMove = (event: Konva.KonvaEventObject<MouseEvent>) => {
+    const start = press.current;
+    const p = event.target.getStage()?.getPointerPosition();
+    if (!start || !p) return;
+    if ((event.evt.buttons & 1) === 0) {
+      press.current = undefined;
+      return;
+    }
+    setView(pan(start.view, p.x - start.x, p.y - start.y));
+  };
+  const onWheel = (event: Konva.KonvaEventObject<WheelEvent>) => {
+    event.evt.preventDefault();
+    const p = event.target.getStage()?.getPointerPosition();
+    if (p) setView((v) => zoomAt(v, p.x, p.y, wheelFactor(event.evt.deltaY)));
+  };
+
+  const points = useMemo(() => (state ? S.framePoints(state.poses, frame) : []), [state?.poses, frame]);
+  const trailLines = useMemo(() => (state ? S.trails(state.poses, frame, state.config.trailLength) : []), [state?.poses, frame, state?.config]);
+
+  if (error && !state) return <div className="error" role="alert">{error}</div>;
+  if (!state || !init) return <div className="loading">Loading…</div>;
+
+  const names = state.poses.individuals;
+  const bodyparts = state.poses.bodyparts;
+  const colorOf = (i: number) => state.config.individualColors[i] ?? '#888888';
+  const radius = Math.max(2, state.config.dotsize);
+  const toScreen = (x: number, y: number) => imageToScreen(view, x, y);
+  const skeletonIndex = state.config.skeleton.map(([a, b]) => [bodyparts.indexOf(a), bodyparts.indexOf(b)] as const).filter(([a, b]) => a >= 0 && b >= 0);
+  const flaggedCount = summary?.flagged.length ?? 0;
+  const [ix0, iy0] = toScreen(0, 0);
+
+  return (
+    <div className="app">
+      <div className="toolbar">
+        <span className="file" title={init.file}>{init.file.split(/[\\/]/).pop()}</span>
+        <label>
+          Frame{' '}
+          <input data-testid="goto" type="number" min={0} max={state.poses.frames - 1} value={frame} onChange={(e) => e.target.value !== '' && update((s) => S.gotoFrame(s, Number(e.target.value)))} /> / {state.poses.frames - 1}
+        </label>
+        <span data-testid="range">{state.range ? `range ${state.range.start}–${state.range.end}` : 'no range (Shift+drag, [ ])'}</span>
+        <span className={dirty ? 'dirty' : 'clean'} data-testid="dirty">{dirty ? '● unsaved changes' : 'saved'}</span>
+        <button data-testid="undo" onClick={() => update(S.undo)} disabled={state.past.length === 0} title="Ctrl+Z">Undo</button>
+        <button data-testid="redo" onClick={() => update(S.redo)} disabled={state.future.length === 0} title="Ctrl+Shift+Z">Redo</button>
+        <button data-testid="save" onClick={() => save(false)} title={`Ctrl+S: ${init.target}`}>Save</button>
+        {askOverwrite && <button data-testid="overwrite" onClick={() => save(true)}>Overwrite {init.target.split(/[\\/]/).pop()}</button>}
+        {savedNote && <span className="note" data-testid="saved-note">{savedNote}</span>}
+        {error && <span className="error" role="alert" data-testid="error">{error}</span>}
+        <button onClick={() => setHelp((h) => !h)} title="?">?</button>
+      </div>
+      <div className="actions">
+        <span>Swap</span>
+        <select data-testid="swap-a" value={state.a} onChange={(e) => update((s) => S.selectPair(s, Number(e.target.value), s.b))}>
+          {names.map((n, i) => <option key={n} value={i}>{n}</option>)}
+        </select>
+        <span>↔</span>
+        <select data-testid="swap-b" value={state.b} onChange={(e) => update((s) => S.selectPair(s, s.a, Number(e.target.value)))}>
+          {names.map((n, i) => <option key={n} value={i}>{n}</option>)}
+        </select>
+        <button data-testid="swap" onClick={() => update((s) => S.swap(s))} title="S">in range</button>
+        <button data-testid="swap-end" onClick={() => update((s) => S.swap(s, true))}>from here to the end</button>
+        <button data-testid="delete" onClick={() => update((s) => S.deleteRange(s, deleteWho >= 0 ? [deleteWho] : undefined))} title="Delete">Delete points in range</button>
+        <span>of</span>
+        <select data-testid="delete-who" value={deleteWho} onChange={(e) => setDeleteWho(Number(e.target.value))}>
+          <option value={-1}>everyone</option>
+          {names.map((n, i) => <option key={n} value={i}>{n}</option>)}
+        </select>
+        <span className="sep" />
+        <button data-testid="fill" onClick={() => update((s) => S.fill(s, maxGap))}>Fill gaps ≤</button>
+        <input data-testid="max-gap" type="number" min={1} value={maxGap} onChange={(e) => setMaxGap(Number(e.target.value))} />
+        <button data-testid="short-swaps" onClick={() => update((s) => S.dropShortSwaps(s, minSwap))}>Undo swaps &lt;</button>
+        <input data-testid="min-swap" type="number" min={1} value={minSwap} onChange={(e) => setMinSwap(Number(e.target.value))} />
+        <button data-testid="short-tracklets" onClick={() => update((s) => S.dropShortTracklets(s, minTracklet))}>Remove tracklets &lt;</button>
+        <input data-testid="min-tracklet" type="number" min={1} value={minTracklet} onChange={(e) => setMinTracklet(Number(e.target.value))} />
+        <span className="sep" />
+        <button data-testid="prev-flag" onClick={() => update((s) => (summary ? S.gotoFrame(s, S.nextFlagged(summary, s.frame, -1)) : s))} title="P">◀</button>
+        <span data-testid="flagged" title="frames where an individual's centroid moved more than the threshold">{flaggedCount} jump{flaggedCount === 1 ? '' : 's'}</span>
+        <button data-testid="next-flag" onClick={() => update((s) => (summary ? S.gotoFrame(s, S.nextFlagged(summary, s.frame, 1)) : s))} title="N">▶</button>
+        <span>&gt;</span>
+        <input data-testid="jump-threshold" type="number" min={1} value={state.config.jumpThreshold} onChange={(e) => update((s) => S.setJumpThreshold(s, Number(e.target.value)))} title="jump threshold (pixels)" />
+        <span>px</span>
+      </div>
+      {state.note && <div className="status" data-testid="note">{state.note}</div>}
+      <div className="main">
+        <div className="stage" ref={stageBox} data-testid="stage" data-frame={frame} data-shown={shown?.index ?? ''} data-view={JSON.stringify(view)}>
+          {hasVideo && shown?.index !== frame && (
+            <div className="picture-note" data-testid="picture-note">{failed.current.has(frame) ? `no picture for frame ${frame}` : `loading frame ${frame}…`}{shown ? ` (showing ${shown.index})` : ''}</div>
+          )}
+          <Stage width={size.width} height={size.height} onMouseDown={onStageDown} onMouseMove={onStageMove} onMouseUp={() => (press.current = undefined)} onWheel={onWheel}>
+            <Layer listening={false}>
+              {shown ? (
+                <KonvaImage image={shown.canvas} x={view.x} y={view.y} width={imageSize.width * view.scale} height={imageSize.height * view.scale} />
+              ) : (
+                <Rect x={ix0} y={iy0} width={imageSize.width * view.scale} height={imageSize.height * view.scale} fill="#202020" />
+              )}
+            </Layer>
+            <Layer listening={false}>
+              {trailLines.flatMap((parts, i) =>
+                parts.map((pts, k) =>
+                  pts.length >= 4 ? (
+                    <Line key={`t${i}/${k}`} points={pts.map((v, j) => (j % 2 === 0 ? v * view.scale + view.x : v * view.scale + view.y))} stroke={colorOf(i)} strokeWidth={1} opacity={0.5} perfectDrawEnabled={false} />
+                  ) : null,
+                ),
+              )}
+              {points.flatMap((parts, i) =>
+                skeletonIndex.map(([a, b], e) => {
+                  const pa = parts[a];
+                  const pb = parts[b];
+                  return pa && pb ? <Line key={`s${i}/${e}`} points={[...toScreen(pa[0], pa[1]), ...toScreen(pb[0], pb[1])]} stroke={colorOf(i)} strokeWidth={1.5} perfectDrawEnabled={false} /> : null;
+                }),
+              )}
+              {points.flatMap((parts, i) =>
+                parts.map((p, k) => {
+                  if (!p) return null;
+                  const [sx, sy] = toScreen(p[0], p[1]);
+                  return <Circle key={`p${i}/${k}`} name="point" x={sx} y={sy} radius={radius} fill={colorOf(i)} stroke="#000000" strokeWidth={0.75} perfectDrawEnabled={false} shadowForStrokeEnabled={false} />;
+                }),
+              )}
+            </Layer>
+          </Stage>
+        </div>
+        <div className="side">
+          <h3>Individuals</h3>
+          <ul className="individuals">
+            {names.map((n, i) => {
+              const seen = points[i]?.filter(Boolean).length ?? 0;
+              return (
+                <li key={n}>
+                  <span className="swatch" style={{ background: colorOf(i) }} /> {n} <span className="count">{seen}/{bodyparts.length}</span>
+                </li>
+              );
+            })}
+          </ul>
+          {!hasVideo && <p className="note">No video found beside the table: poses only.</p>}
+        </div>
+      </div>
+      <div className="timeline" ref={timelineBox} data-testid="timeline" data-drawn={drawn}>
+        <div className="lanes-names">
+          <div style={{ height: RULER }} />
+          {names.map((n, i) => (
+            <div key={n} className="lane-name" style={{ height: LANE, color: colorOf(i) }}>{n}</div>
+          ))}
+        </div>
+        <div className="lanes" ref={lanesBox}>
+          <canvas ref={baseCanvas} width={timelineWidth} height={lanesHeight} />
+          <canvas ref={overlayCanvas} data-testid="timeline-canvas" className="overlay" width={timelineWidth} height={lanesHeight} onMouseDown={onTimelineDown} />
+        </div>
+      </div>
+      {help && (
+        <div className="help" data-testid="help" onClick={() => setHelp(false)}>
+          <h2>Keys</h2>
+          <table>
+            <tbody>
+              {REFINE_KEYMAP.map((row) => (
+                <tr key={row.label}>
+                  <td><kbd>{row.label}</kbd></td>
+                  <td>{row.description}</td>
+                </tr>
+              ))}
+              <tr><td>timeline</td><td>click or drag: go to a frame; Shift+drag: select a range</td></tr>
+              <tr><td>lanes</td><td>bar height: share of body parts seen; brightness: mean likelihood; red: a jump</td></tr>
+              <tr><td>wheel / drag</td><td>zoom / pan the frame</td></tr>
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  );
+}

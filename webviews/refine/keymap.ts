@@ -1,0 +1,72 @@
+// The ONE keymap of the refinement panel: it drives the key bindings and the `?` help overlay.
+
+export type RefineAction =
+  | 'prevFrame'
+  | 'nextFrame'
+  | 'prevFrame10'
+  | 'nextFrame10'
+  | 'first'
+  | 'last'
+  | 'prevFlagged'
+  | 'nextFlagged'
+  | 'markStart'
+  | 'markEnd'
+  | 'clearRange'
+  | 'swap'
+  | 'delete'
+  | 'undo'
+  | 'redo'
+  | 'save'
+  | 'help';
+
+export interface RefineBinding {
+  keys: string[];
+  ctrl?: boolean;
+  shift?: boolean;
+  action: RefineAction;
+  label: string;
+  description: string;
+}
+
+export const REFINE_KEYMAP: RefineBinding[] = [
+  { keys: ['ArrowLeft'], action: 'prevFrame', label: '←', description: 'previous frame' },
+  { keys: ['ArrowRight'], action: 'nextFrame', label: '→', description: 'next frame' },
+  { keys: ['ArrowLeft'], shift: true, action: 'prevFrame10', label: 'Shift+←', description: '10 frames back' },
+  { keys: ['ArrowRight'], shift: true, action: 'nextFrame10', label: 'Shift+→', description: '10 frames on' },
+  { keys: ['Home'], action: 'first', label: 'Home', description: 'first frame' },
+  { keys: ['End'], action: 'last', label: 'End', description: 'last frame' },
+  { keys: ['p', 'P'], action: 'prevFlagged', label: 'P', description: 'previous flagged frame (a jump)' },
+  { keys: ['n', 'N'], action: 'nextFlagged', label: 'N', description: 'next flagged frame (a jump)' },
+  { keys: ['['], action: 'markStart', label: '[', description: 'range starts here' },
+  { keys: [']'], action: 'markEnd', label: ']', description: 'range ends here' },
+  { keys: ['Escape'], action: 'clearRange', label: 'Esc', description: 'clear the range' },
+  { keys: ['s', 'S'], action: 'swap', label: 'S', description: 'swap the two chosen individuals over the range' },
+  { keys: ['Delete', 'Backspace'], action: 'delete', label: 'Delete', description: 'delete the points in the range' },
+  { keys: ['z', 'Z'], ctrl: true, action: 'undo', label: 'Ctrl+Z', description: 'undo' },
+  { keys: ['z', 'Z'], ctrl: true, shift: true, action: 'redo', label: 'Ctrl+Shift+Z', description: 'redo' },
+  { keys: ['y', 'Y'], ctrl: true, action: 'redo', label: 'Ctrl+Y', description: 'redo' },
+  { keys: ['s', 'S'], ctrl: true, action: 'save', label: 'Ctrl+S', description: 'save <table>_refined.h5 + .csv' },
+  { keys: ['?'], action: 'help', label: '?', description: 'this help' },
+];
+
+export interface KeyLike {
+  key: string;
+  ctrlKey?: boolean;
+  metaKey?: boolean;
+  shiftKey?: boolean;
+  altKey?: boolean;
+}
+
+/** The action of a key press, or undefined. Ctrl and Cmd are the same; Shift must match (except for `?`). */
+export function refineActionFor(event: KeyLike): RefineAction | undefined {
+  if (event.altKey) return undefined;
+  const ctrl = Boolean(event.ctrlKey || event.metaKey);
+  const shift = Boolean(event.shiftKey);
+  for (const binding of REFINE_KEYMAP) {
+    if (!binding.keys.includes(event.key)) continue;
+    if (Boolean(binding.ctrl) !== ctrl) continue;
+    if (binding.action !== 'help' && Boolean(binding.shift) !== shift) continue;
+    return binding.action;
+  }
+  return undefined;
+}
