@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { writeFileAtomic } from '../common/atomic';
 import { HerdError } from '../common/errors';
 import type { PoseArray } from '../common/pose';
-import { decodeHerdFile, encodeSafetensors, type HerdFileKind, type NamedTensor } from '../common/safetensors';
+import { decodeHerdFile, encodeSafetensors, type HerdFileKind, type HerdFileReader, type NamedTensor } from '../common/safetensors';
 import { formatDlcCsv, multiAnimalColumns, type DlcColumn } from '../io/dlc-csv';
 import { writePandasHdfAtomic, type PandasFrame } from '../io/hdf5-pandas';
 import { DETECTIONS_ENDING } from './locate';
@@ -78,7 +78,8 @@ export function detectionsPath(video: string, scorer: string, destFolder?: strin
  */
 export const DETECTIONS_FORMAT = 'herd-detections-1';
 
-export interface DetectionsMetadata {
+/** What every per-video analysis file (detections, tracklets) records of the video and the analysis. */
+export interface AnalysisMetadata {
   video: string;
   fps: number;
   /** Frames analysed (the first dimension of every per-frame tensor). */
@@ -90,12 +91,53 @@ export interface DetectionsMetadata {
   bodyparts: string[];
   uniqueBodyparts: string[];
   individuals: string[];
-  pafGraph: Array<[number, number]>;
-  /** The model file that produced the detections. */
-  model: string;
   partial: boolean;
   /** Why the analysis stopped early (absent when complete). */
   stoppedAt?: string;
+}
+
+/** `AnalysisMetadata` as safetensors `__metadata__` entries (strings; numbers and lists as JSON). */
+export function analysisMetadataEntries(m: AnalysisMetadata): Record<string, string> {
+  const json = JSON.stringify;
+  return {
+    video: m.video,
+    fps: json(m.fps),
+    frames: json(m.frames),
+    total_frames: json(m.totalFrames),
+    width: json(m.width),
+    height: json(m.height),
+    scorer: m.scorer,
+    bodyparts: json(m.bodyparts),
+    unique_bodyparts: json(m.uniqueBodyparts),
+    individuals: json(m.individuals),
+    partial: json(m.partial),
+    stopped_at: m.stoppedAt ?? '',
+  };
+}
+
+/** The inverse of `analysisMetadataEntries`, through a checked reader. */
+export function readAnalysisMetadata(file: Pick<HerdFileReader, 'text' | 'field'>): AnalysisMetadata {
+  const stoppedAt = file.text('stopped_at');
+  return {
+    video: file.text('video'),
+    fps: file.field('fps'),
+    frames: file.field('frames'),
+    totalFrames: file.field('total_frames'),
+    width: file.field('width'),
+    height: file.field('height'),
+    scorer: file.text('scorer'),
+    bodyparts: file.field('bodyparts'),
+    uniqueBodyparts: file.field('unique_bodyparts'),
+    individuals: file.field('individuals'),
+    partial: file.field('partial'),
+    ...(stoppedAt ? { stoppedAt } : {}),
+  };
+}
+
+export interface DetectionsMetadata extends AnalysisMetadata {
+  pafGraph: Array<[number, number]>;
+  /** The model file that produced the detections. */
+  model: string;
 }
 
 export interface DetectionsContent {
@@ -141,23 +183,11 @@ export function encodeDetections(content: DetectionsContent): Buffer {
       throw new Error(`detections: ${t.name} has ${t.values.length} values, expected shape [${t.shape.join(', ')}]`);
     }
   }
-  const json = JSON.stringify;
   return encodeSafetensors(tensors, {
     format: DETECTIONS_FORMAT,
-    video: m.video,
-    fps: json(m.fps),
-    frames: json(m.frames),
-    total_frames: json(m.totalFrames),
-    width: json(m.width),
-    height: json(m.height),
-    scorer: m.scorer,
-    bodyparts: json(m.bodyparts),
-    unique_bodyparts: json(m.uniqueBodyparts),
-    individuals: json(m.individuals),
-    paf_graph: json(m.pafGraph),
+    ...analysisMetadataEntries(m),
+    paf_graph: JSON.stringify(m.pafGraph),
     model: m.model,
-    partial: json(m.partial),
-    stopped_at: m.stoppedAt ?? '',
   });
 }
 
@@ -169,16 +199,14 @@ export function writeDetections(file: string, content: DetectionsContent): void 
 const DETECTIONS_KIND: HerdFileKind = { format: DETECTIONS_FORMAT, noun: 'detections', code: 'DETECTIONS', remedy: 'analyse the video again with this version' };
 
 export function decodeDetections(bytes: Buffer, file: string): DetectionsContent & { maxAnimals: number } {
-  const { text, field, tensor, has } = decodeHerdFile(bytes, file, DETECTIONS_KIND);
-  const bodyparts = field<string[]>('bodyparts');
-  const uniqueBodyparts = field<string[]>('unique_bodyparts');
-  const individuals = field<string[]>('individuals');
-  const frames = field<number>('frames');
+  const reader = decodeHerdFile(bytes, file, DETECTIONS_KIND);
+  const { tensor, has } = reader;
+  const common = readAnalysisMetadata(reader);
+  const { frames, bodyparts, uniqueBodyparts, individuals } = common;
   // null: a free dimension (animal slots, peak count); the others must agree with the metadata.
   const assemblies = tensor('assemblies', [frames, null, bodyparts.length, 4]);
   const maxAnimals = assemblies.shape[1];
   const peaks = tensor('peaks', [null, 5]);
-  const stoppedAt = text('stopped_at');
   return {
     assemblies: assemblies.values,
     assemblyScores: tensor('assembly_scores', [frames, maxAnimals]).values,
@@ -186,22 +214,7 @@ export function decodeDetections(bytes: Buffer, file: string): DetectionsContent
     peaks: peaks.values,
     peakIdentity: has('peak_identity') ? tensor('peak_identity', [peaks.shape[0], individuals.length]).values : undefined,
     maxAnimals,
-    metadata: {
-      video: text('video'),
-      fps: field('fps'),
-      frames,
-      totalFrames: field('total_frames'),
-      width: field('width'),
-      height: field('height'),
-      scorer: text('scorer'),
-      bodyparts,
-      uniqueBodyparts,
-      individuals,
-      pafGraph: field('paf_graph'),
-      model: text('model'),
-      partial: field('partial'),
-      ...(stoppedAt ? { stoppedAt } : {}),
-    },
+    metadata: { ...common, pafGraph: reader.field('paf_graph'), model: reader.text('model') },
   };
 }
 

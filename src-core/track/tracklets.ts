@@ -24,6 +24,7 @@ import { writeFileAtomic } from '../common/atomic';
 import { HerdError } from '../common/errors';
 import { decodeHerdFile, encodeSafetensors, type HerdFileKind, type NamedTensor } from '../common/safetensors';
 import { TRACKER_SUFFIX, TRACKLETS_EXTENSION, type TrackerKind } from '../infer/locate';
+import { analysisMetadataEntries, readAnalysisMetadata, type AnalysisMetadata } from '../infer/outputs';
 
 // The trackers and their file suffixes live with the other analysis-output names (infer/locate.ts).
 export { TRACKER_SUFFIX, type TrackerKind };
@@ -40,22 +41,10 @@ export interface Tracklet {
   identity: Int32Array;
 }
 
-export interface TrackletsMetadata {
-  video: string;
-  fps: number;
-  frames: number;
-  totalFrames: number;
-  width: number;
-  height: number;
-  scorer: string;
-  bodyparts: string[];
-  uniqueBodyparts: string[];
-  individuals: string[];
+export interface TrackletsMetadata extends AnalysisMetadata {
   tracker: TrackerKind;
   /** The tracker settings used (for the record; not read back by Herd). */
   settings: Record<string, unknown>;
-  partial: boolean;
-  stoppedAt?: string;
 }
 
 export interface TrackletSet {
@@ -104,23 +93,11 @@ export function encodeTracklets(set: TrackletSet): Buffer {
   if (m.uniqueBodyparts.length > 0) {
     tensors.push({ name: 'unique', shape: [m.frames, m.uniqueBodyparts.length, 3], values: set.unique ?? new Float32Array(m.frames * m.uniqueBodyparts.length * 3).fill(Number.NaN) });
   }
-  const json = JSON.stringify;
   return encodeSafetensors(tensors, {
     format: TRACKLETS_FORMAT,
-    video: m.video,
-    fps: json(m.fps),
-    frames: json(m.frames),
-    total_frames: json(m.totalFrames),
-    width: json(m.width),
-    height: json(m.height),
-    scorer: m.scorer,
-    bodyparts: json(m.bodyparts),
-    unique_bodyparts: json(m.uniqueBodyparts),
-    individuals: json(m.individuals),
+    ...analysisMetadataEntries(m),
     tracker: m.tracker,
-    settings: json(m.settings),
-    partial: json(m.partial),
-    stopped_at: m.stoppedAt ?? '',
+    settings: JSON.stringify(m.settings),
   });
 }
 
@@ -132,11 +109,11 @@ export function writeTracklets(file: string, set: TrackletSet, overwrite = false
 const TRACKLETS_KIND: HerdFileKind = { format: TRACKLETS_FORMAT, noun: 'tracklets', code: 'TRACKLETS', remedy: 'track the video again' };
 
 export function decodeTracklets(bytes: Buffer, file: string): TrackletSet {
-  const { text, field, tensor: checkedTensor, invalid: bad } = decodeHerdFile(bytes, file, TRACKLETS_KIND);
-  const tensor = (name: string, shape: Array<number | null>) => checkedTensor(name, shape).values;
-  const bodyparts = field<string[]>('bodyparts');
-  const uniqueBodyparts = field<string[]>('unique_bodyparts');
-  const frames = field<number>('frames');
+  const reader = decodeHerdFile(bytes, file, TRACKLETS_KIND);
+  const { text, field, invalid: bad } = reader;
+  const tensor = (name: string, shape: Array<number | null>) => reader.tensor(name, shape).values;
+  const common = readAnalysisMetadata(reader);
+  const { frames, bodyparts, uniqueBodyparts } = common;
   const tracker = text('tracker') as TrackerKind;
   if (!(tracker in TRACKER_SUFFIX)) throw bad(`unknown tracker "${tracker}"`);
   const K = bodyparts.length;
@@ -164,26 +141,10 @@ export function decodeTracklets(bytes: Buffer, file: string): TrackletSet {
     });
     start = end;
   }
-  const stoppedAt = text('stopped_at');
   return {
     tracklets,
     unique: uniqueBodyparts.length > 0 ? tensor('unique', [frames, uniqueBodyparts.length, 3]) : undefined,
-    metadata: {
-      video: text('video'),
-      fps: field('fps'),
-      frames,
-      totalFrames: field('total_frames'),
-      width: field('width'),
-      height: field('height'),
-      scorer: text('scorer'),
-      bodyparts,
-      uniqueBodyparts,
-      individuals: field('individuals'),
-      tracker,
-      settings: field('settings'),
-      partial: field('partial'),
-      ...(stoppedAt ? { stoppedAt } : {}),
-    },
+    metadata: { ...common, tracker, settings: field('settings') },
   };
 }
 
