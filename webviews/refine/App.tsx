@@ -124,8 +124,9 @@ export function App({ host }: { host: RefineHostApi }) {
   const overlayCanvas = useRef<HTMLCanvasElement>(null);
   const frames = useRef(new Map<number, HTMLCanvasElement>());
   const inFlight = useRef<number | undefined>(undefined);
-  /** Frames whose picture the host could not decode (not asked for again). */
+  /** Frames whose picture the host could not decode (not asked for again); `failedCount` re-renders when it grows. */
   const failed = useRef(new Set<number>());
+  const [, setFailedCount] = useState(0);
   const pendingSave = useRef<S.RefineState['poses'] | undefined>(undefined);
   const fitted = useRef('');
 
@@ -201,6 +202,7 @@ export function App({ host }: { host: RefineHostApi }) {
           inFlight.current = undefined;
           if (message.frame !== undefined) {
             failed.current.add(message.frame);
+            setFailedCount(failed.current.size); // a ref change alone would leave "loading frame …" on screen
             const current = stateRef.current?.frame;
             if (current !== undefined && current !== message.frame) want(current);
             break;
