@@ -8,3 +8,8 @@ export const VIDEOTYPE_OPTION: OptionSpec = { type: 'string', value: 'EXT', desc
 export const COPY_VIDEOS_OPTION: OptionSpec = { type: 'boolean', description: 'copy videos into the project instead of symlinking them' };
 
 export const WORKING_DIRECTORY_OPTION: OptionSpec = { type: 'string', value: 'DIR', description: 'where to create the project', default: '.' };
+
+/** `--device`, else the `HERD_DEVICE` environment variable (the extension's `herd.device` setting sets it). */
+export function deviceOption(value: string | undefined): string | undefined {
+  return value ?? (process.env.HERD_DEVICE || undefined);
+}

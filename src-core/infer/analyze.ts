@@ -36,6 +36,8 @@ export interface AnalyzeOptions {
   threads?: number;
   /** `onnx` (default; tfjs when ONNX Runtime is missing) or `tfjs` (the snapshot behind the model, e.g. on a GPU). */
   runtime?: 'onnx' | 'tfjs';
+  /** `auto` / `cpu` (default) or `cuda:<n>`: see `LoadPoseModelOptions.device`. */
+  device?: string;
   assembly?: FramePoseOptions;
   progress?: ProgressReporter;
   log?: (line: string) => void;
@@ -77,7 +79,7 @@ export async function analyzeVideos(configPath: string, inputs: string[], option
   const videos = collectVideoPaths(inputs, options.videotype);
   const shuffle = await loadShuffle(configPath, options.shuffle ?? 1, options.trainingsetindex ?? 0);
   const modelFile = options.model ? path.resolve(options.model) : path.join(shuffle.modelFolder, 'train', 'model.onnx');
-  const model = await loadPoseModel(modelFile, { threads: options.threads, runtime: options.runtime, log: options.log });
+  const model = await loadPoseModel(modelFile, { threads: options.threads, runtime: options.runtime, device: options.device, log: options.log });
   try {
     checkModelMatches(model, project, modelFile);
     if (options.assembly?.identityOnly && !model.info.withIdentity) {

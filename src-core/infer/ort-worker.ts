@@ -13,17 +13,23 @@ interface Setup {
   bytes: Uint8Array;
   threads: number;
   spinning: boolean;
+  /** CUDA device index, or undefined for the CPU. */
+  gpu?: number;
 }
 
 async function main(): Promise<void> {
   const port = parentPort!;
   const ort = require('onnxruntime-node') as typeof Ort;
-  const { bytes, threads, spinning } = workerData as Setup;
+  const { bytes, threads, spinning, gpu } = workerData as Setup;
   const spin = spinning ? '1' : '0';
+  // A missing CUDA provider is reported by Herd with what to do; ORT's own log line would only repeat it.
+  if (gpu !== undefined) ort.env.logLevel = 'fatal';
   let session: Ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(bytes, {
       intraOpNumThreads: threads,
+      executionProviders: gpu !== undefined ? [{ name: 'cuda', deviceId: gpu }] : ['cpu'],
+
       graphOptimizationLevel: 'all',
       // By default idle threads sleep instead of spinning, which would starve the decoder and post-processing.
       extra: { session: { intra_op: { allow_spinning: spin }, inter_op: { allow_spinning: spin } } },

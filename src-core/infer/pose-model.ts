@@ -100,6 +100,9 @@ export interface LoadPoseModelOptions {
   runtime?: 'onnx' | 'tfjs';
   /** Let idle ONNX Runtime threads spin (its default; faster alone, but they starve the decoder and post-processing). */
   spinning?: boolean;
+  /** DeepLabCut's device: `auto` / `cpu` (the default: ONNX Runtime on the CPU), or `cuda:<n>` (ONNX Runtime's CUDA
+   *  provider on GPU n, or tfjs-node-gpu with the `tfjs` runtime). */
+  device?: string;
   log?: (line: string) => void;
 }
 
@@ -131,8 +134,17 @@ export async function loadPoseModel(file: string, options: LoadPoseModelOptions 
       options.log?.(`note: ONNX Runtime is not available (${(error as Error).message.split('\n')[0]}); running the snapshot with tfjs instead`);
     }
   }
-  if (!ort) return loadTfjsPoseModel(file, info);
-  return startOrtWorker(file, bytes, info, { threads: options.threads ?? os.availableParallelism(), spinning: options.spinning ?? false });
+  const gpu = cudaDevice(options.device ?? 'auto');
+  if (!ort) return loadTfjsPoseModel(file, info, gpu);
+  return startOrtWorker(file, bytes, info, { threads: options.threads ?? os.availableParallelism(), spinning: options.spinning ?? false, gpu });
+}
+
+/** The GPU index `device` asks for, or undefined for the CPU (`auto`, `cpu`). */
+function cudaDevice(device: string): number | undefined {
+  if (device === 'auto' || device === 'cpu') return undefined;
+  const match = /^(?:cuda|gpu)(?::(\d+))?$/.exec(device);
+  if (!match) throw new HerdError('INVALID_OPTION', `device must be auto, cpu or cuda:<n>, not ${JSON.stringify(device)}`);
+  return Number(match[1] ?? 0);
 }
 
 type OrtReply =
@@ -142,7 +154,7 @@ type OrtReply =
   | { id: number; error: string };
 
 /** ONNX Runtime in its own thread (see ort-worker.ts): runs are queued there, one at a time. */
-async function startOrtWorker(file: string, bytes: Uint8Array, info: PoseModelInfo, settings: { threads: number; spinning: boolean }): Promise<PoseModel> {
+async function startOrtWorker(file: string, bytes: Uint8Array, info: PoseModelInfo, settings: { threads: number; spinning: boolean; gpu?: number }): Promise<PoseModel> {
   const worker = startWorker(__dirname, 'ort-worker.js', 'ort-worker.ts', { bytes, ...settings });
   const pending = new Map<number, { resolve: (arrays: HeadArrays) => void; reject: (error: Error) => void }>();
   // Input buffers the thread has handed back, for the next batches.
@@ -159,7 +171,15 @@ async function startOrtWorker(file: string, bytes: Uint8Array, info: PoseModelIn
     worker.on('message', (reply: OrtReply) => {
       if ('type' in reply) {
         if (reply.type === 'ready') resolve(reply.outputs);
-        else reject(new HerdError('MODEL_INVALID', `ONNX Runtime cannot load this model: ${reply.message}`, { file }));
+        else if (settings.gpu !== undefined) {
+          reject(
+            new HerdError(
+              'DEVICE_UNAVAILABLE',
+              `ONNX Runtime cannot run on cuda:${settings.gpu} here (${reply.message.split('\n')[0]}). Its CUDA provider comes with onnxruntime-node when installed with internet and CUDA 12 (.npmrc's onnxruntime-node-install=skip leaves it out); or use --runtime tfjs with @tensorflow/tfjs-node-gpu, or --device cpu`,
+              { file },
+            ),
+          );
+        } else reject(new HerdError('MODEL_INVALID', `ONNX Runtime cannot load this model: ${reply.message}`, { file }));
         return;
       }
       const p = pending.get(reply.id);
@@ -219,11 +239,15 @@ async function startOrtWorker(file: string, bytes: Uint8Array, info: PoseModelIn
 }
 
 /** The tfjs fallback: the snapshot an ONNX file was exported from (named in its metadata, in the same folder). */
-async function loadTfjsPoseModel(onnxFile: string, info: PoseModelInfo): Promise<PoseModel> {
+async function loadTfjsPoseModel(onnxFile: string, info: PoseModelInfo, gpu?: number): Promise<PoseModel> {
   if (!info.sourceSnapshot) throw new HerdError('MODEL_INVALID', 'this ONNX model does not name the snapshot it came from, and ONNX Runtime is not available', { file: onnxFile });
   const snapshotFile = path.join(path.dirname(onnxFile), info.sourceSnapshot);
   const snapshot = readSnapshot(snapshotFile);
-  await selectBackend({ prefer: ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] });
+  try {
+    await selectBackend({ prefer: gpu !== undefined ? ['tfjs-node-gpu'] : ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] });
+  } catch (error) {
+    throw new HerdError('DEVICE_UNAVAILABLE', `no tfjs backend for cuda:${gpu}: ${(error as Error).message}`, { file: onnxFile });
+  }
   const model = tfModelFromValues(snapshot.graph, snapshot.values);
   return {
     file: snapshotFile,

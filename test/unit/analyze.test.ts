@@ -135,6 +135,15 @@ describe('analyze', () => {
     assert.equal(fs.readdirSync(path.dirname(off.video)).filter((name) => name.includes('_el')).length, 0);
   });
 
+  it('--device cuda:0 without a CUDA ONNX Runtime says so before analysing; an unknown device is refused', async () => {
+    const { config, video } = project();
+    await assert.rejects(analyzeVideos(config, [video], { device: 'cuda:0' }), (e: unknown) => e instanceof HerdError && e.code === 'DEVICE_UNAVAILABLE' && /cuda:0/.test(e.message));
+    await assert.rejects(analyzeVideos(config, [video], { device: 'tpu' }), isCode('INVALID_OPTION'));
+    assert.equal(fs.readdirSync(path.dirname(video)).filter((name) => name.endsWith('_detections.safetensors')).length, 0);
+    const cpu = await analyzeVideos(config, [video], { device: 'cpu' });
+    assert.equal(cpu.videos[0]!.status, 'analyzed');
+  });
+
   it('gives the same animals with the tfjs fallback as with ONNX Runtime', async () => {
     const { config, video } = project();
     const onnxRun = await analyzeVideos(config, [video], { destfolder: path.join(path.dirname(video), 'onnx') });

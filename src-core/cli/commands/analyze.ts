@@ -7,7 +7,7 @@ import { stitchVideos, tracksPath } from '../../stitch';
 import { convertDetectionsToTracklets, type TrackMethod } from '../../track';
 import type { Command } from '../command';
 import { listPositional, numberOption, positional, stringOption } from '../command';
-import { CONFIG_ARGUMENT, VIDEOTYPE_OPTION } from '../shared-options';
+import { CONFIG_ARGUMENT, deviceOption, VIDEOTYPE_OPTION } from '../shared-options';
 
 function describeVideo(v: VideoAnalysis): string[] {
   const name = path.basename(v.video);
@@ -38,6 +38,7 @@ export const analyzeCommand: Command = {
       model: { type: 'string', value: 'FILE', description: "an ONNX model instead of the shuffle's train/model.onnx (herd export-model makes one from any snapshot)" },
       'batch-size': { type: 'number', value: 'N', description: 'frames per inference batch', default: 4 },
       threads: { type: 'number', value: 'N', description: 'ONNX Runtime threads (default: every core)' },
+      device: { type: 'string', value: 'D', description: "auto or cpu (ONNX Runtime on the CPU), or cuda:<n> (ONNX Runtime's CUDA provider where installed; tfjs-node-gpu with --runtime tfjs); default HERD_DEVICE, else auto" },
       runtime: { type: 'string', value: 'R', description: 'onnx (ONNX Runtime; tfjs if it is not installed) or tfjs (the snapshot behind the model, with tfjs-node-gpu where installed)', default: 'onnx' },
       destfolder: { type: 'string', value: 'DIR', description: 'where the outputs go (default: beside each video)' },
       'save-as-csv': { type: 'boolean', description: 'also write the pose table as CSV (single-animal projects)' },
@@ -71,6 +72,7 @@ export const analyzeCommand: Command = {
       batchSize: numberOption(args, 'batch-size'),
       threads: numberOption(args, 'threads'),
       runtime: runtimeOption(stringOption(args, 'runtime')),
+      device: deviceOption(stringOption(args, 'device')),
       destfolder: stringOption(args, 'destfolder'),
       saveAsCsv: args.options['save-as-csv'] === true,
       overwrite: args.options.overwrite === true,

@@ -7,7 +7,7 @@ import { readSnapshot } from '../../model/snapshot';
 import { trainNetwork } from '../../train/trainer';
 import type { Command } from '../command';
 import { numberOption, positional, stringOption } from '../command';
-import { CONFIG_ARGUMENT } from '../shared-options';
+import { CONFIG_ARGUMENT, deviceOption } from '../shared-options';
 
 export const trainCommand: Command = {
   spec: {
@@ -19,7 +19,7 @@ export const trainCommand: Command = {
       trainingsetindex: { type: 'number', value: 'I', description: 'the entry of TrainingFraction', default: 0 },
       epochs: { type: 'number', value: 'N', description: 'epochs (default: train_settings.epochs)' },
       'batch-size': { type: 'number', value: 'N', description: 'images per step (default: train_settings.batch_size)' },
-      device: { type: 'string', value: 'DEV', description: 'auto (GPU if @tensorflow/tfjs-node-gpu works, else CPU), cpu, or cuda:0 (default: pytorch_config device)' },
+      device: { type: 'string', value: 'DEV', description: 'auto (GPU if @tensorflow/tfjs-node-gpu works, else CPU), cpu, or cuda:0 (default: HERD_DEVICE, else pytorch_config device)' },
       'save-epochs': { type: 'number', value: 'N', description: 'save a snapshot every N epochs (default: runner.snapshots.save_epochs)' },
       'max-snapshots-to-keep': { type: 'number', value: 'N', description: 'keep the N latest snapshots, plus the best (default: runner.snapshots.max_snapshots)' },
       'display-iters': { type: 'number', value: 'N', description: 'print the loss every N steps (default: train_settings.display_iters)' },
@@ -45,7 +45,7 @@ export const trainCommand: Command = {
       trainingsetindex: numberOption(args, 'trainingsetindex'),
       epochs: numberOption(args, 'epochs'),
       batchSize: numberOption(args, 'batch-size'),
-      device: stringOption(args, 'device'),
+      device: deviceOption(stringOption(args, 'device')),
       saveEpochs: numberOption(args, 'save-epochs'),
       maxSnapshots: numberOption(args, 'max-snapshots-to-keep'),
       displayIters: numberOption(args, 'display-iters'),
