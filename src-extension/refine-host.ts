@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { PoseArray } from '../src-core/common/pose';
+import { TRACKER_SUFFIX } from '../src-core/infer/locate';
 import { writePoseTable } from '../src-core/infer/outputs';
 import { readPoseTable, type PoseTable } from '../src-core/io/pose-table';
 import { colormapColors } from '../src-core/labels/colormap';
@@ -73,7 +74,7 @@ export function findTrackedTables(folders: Iterable<string>, stem?: string): str
 
 /** The table a plain "Refine" opens first: the tracker's own `…_<tracker>.h5`, then filtered, then refined ones. */
 export function rankTrackedTables(tables: string[], trackMethod: string): string[] {
-  const suffix = ({ ellipse: '_el', box: '_bx', skeleton: '_sk' } as Record<string, string>)[trackMethod] ?? '_el';
+  const suffix = (TRACKER_SUFFIX as Record<string, string>)[trackMethod] ?? TRACKER_SUFFIX.ellipse;
   const rank = (file: string) => (file.endsWith(`${suffix}.h5`) ? 0 : file.endsWith(`${suffix}_filtered.h5`) ? 1 : /_refined\.h5$/.test(file) ? 3 : 2);
   return [...tables].sort((a, b) => rank(a) - rank(b));
 }

@@ -147,7 +147,7 @@ export async function filterPredictions(configPath: string, inputs: string[], op
   }
   if (!(pBound >= 0 && pBound <= 1)) throw new HerdError('INVALID_OPTION', `--p-bound must be between 0 and 1, got ${pBound}`);
   if (!Number.isInteger(shuffle) || shuffle < 0) throw new HerdError('INVALID_OPTION', `--shuffle must be a whole number, got ${shuffle}`);
-  const { kind: trackMethod, suffix } = resolveTrackMethod(project, options.trackMethod, { errorCode: 'INVALID_OPTION' });
+  const { kind: trackMethod, suffix } = resolveTrackMethod(project, options.trackMethod, { errorCode: 'INVALID_OPTION', singleAnimal: 'ignore' });
   const videos = collectVideoPaths(inputs, options.videotype);
   if (videos.length === 0) throw new HerdError('NO_VIDEOS', 'no videos to filter');
 

@@ -73,7 +73,7 @@ export async function exportPoses(configPath: string, videos: string[], options:
     throw new HerdError('USAGE', `--format is ${EXPORT_FORMATS.join(' or ')}, got "${String(options.format)}"`);
   }
   const project = loadProject(configPath);
-  const { suffix } = resolveTrackMethod(project, options.trackMethod);
+  const { suffix } = resolveTrackMethod(project, options.trackMethod, { singleAnimal: 'ignore' });
   const shuffle = options.shuffle ?? 1;
   const log = options.log ?? (() => undefined);
   const warnings: string[] = [];

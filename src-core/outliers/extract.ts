@@ -78,7 +78,7 @@ async function plan(project: Project, inputs: string[], options: OutlierSearchOp
   const shuffle = options.shuffle ?? 1;
   if (!Number.isInteger(shuffle) || shuffle < 0) throw new HerdError('INVALID_OPTION', `--shuffle must be a whole number, got ${shuffle}`);
   const { numframes2pick, start, stop } = settings(project);
-  const { kind: trackMethod, suffix } = resolveTrackMethod(project, options.trackMethod, { errorCode: 'INVALID_OPTION' });
+  const { kind: trackMethod, suffix } = resolveTrackMethod(project, options.trackMethod, { errorCode: 'INVALID_OPTION', singleAnimal: 'ignore' });
   const videos = collectVideoPaths(inputs, options.videotype);
   if (videos.length === 0) throw new HerdError('NO_VIDEOS', 'no videos to search');
   const found = videos.map((video) => {
