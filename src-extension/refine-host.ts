@@ -261,5 +261,3 @@ export class RefineSession {
   }
 }
 
-/** The panel's HTML: the labeling panel's strict CSP (script by nonce; frames arrive as messages and are drawn on canvases). */
-export { labelingHtml as refineHtml } from './labeling-host';
