@@ -1,4 +1,5 @@
 // The ONE keymap of the labeling panel: it drives both the key bindings and the `?` help overlay.
+import { matchBinding, type KeyBinding, type KeyLike } from '../shared/keys';
 
 export type Action =
   | 'prevFrame'
@@ -16,17 +17,8 @@ export type Action =
   | 'fit'
   | 'animal';
 
-export interface Binding {
-  /** KeyboardEvent.key values (any of them). */
-  keys: string[];
-  ctrl?: boolean;
-  shift?: boolean;
-  /** `animal` picks individual N − 1 for key N. */
-  action: Action;
-  /** What the help overlay shows. */
-  label: string;
-  description: string;
-}
+/** `animal` picks individual N − 1 for key N. */
+export type Binding = KeyBinding<Action>;
 
 export const KEYMAP: Binding[] = [
   { keys: ['ArrowLeft'], action: 'prevFrame', label: '←', description: 'previous frame' },
@@ -46,26 +38,11 @@ export const KEYMAP: Binding[] = [
   { keys: ['?'], action: 'help', label: '?', description: 'this help' },
 ];
 
-export interface KeyLike {
-  key: string;
-  ctrlKey?: boolean;
-  metaKey?: boolean;
-  shiftKey?: boolean;
-  altKey?: boolean;
-}
-
-/** The action a key press triggers, or undefined. Ctrl and Cmd are the same; Shift must match (except for `?`). */
+/** The action a key press triggers, or undefined (see `matchBinding`). */
 export function actionFor(event: KeyLike): { action: Action; animal?: number } | undefined {
-  if (event.altKey) return undefined;
-  const ctrl = Boolean(event.ctrlKey || event.metaKey);
-  const shift = Boolean(event.shiftKey);
-  for (const binding of KEYMAP) {
-    if (!binding.keys.includes(event.key)) continue;
-    if (Boolean(binding.ctrl) !== ctrl) continue;
-    if (binding.action !== 'help' && Boolean(binding.shift) !== shift) continue;
-    return binding.action === 'animal' ? { action: 'animal', animal: Number(event.key) - 1 } : { action: binding.action };
-  }
-  return undefined;
+  const binding = matchBinding(KEYMAP, event);
+  if (!binding) return undefined;
+  return binding.action === 'animal' ? { action: 'animal', animal: Number(event.key) - 1 } : { action: binding.action };
 }
 
 /** Help overlay rows (bindings with a label). */

@@ -1,4 +1,5 @@
 // The ONE keymap of the refinement panel: it drives the key bindings and the `?` help overlay.
+import { matchBinding, type KeyBinding, type KeyLike } from '../shared/keys';
 
 export type RefineAction =
   | 'prevFrame'
@@ -19,14 +20,7 @@ export type RefineAction =
   | 'save'
   | 'help';
 
-export interface RefineBinding {
-  keys: string[];
-  ctrl?: boolean;
-  shift?: boolean;
-  action: RefineAction;
-  label: string;
-  description: string;
-}
+export type RefineBinding = KeyBinding<RefineAction>;
 
 export const REFINE_KEYMAP: RefineBinding[] = [
   { keys: ['ArrowLeft'], action: 'prevFrame', label: '←', description: 'previous frame' },
@@ -49,24 +43,7 @@ export const REFINE_KEYMAP: RefineBinding[] = [
   { keys: ['?'], action: 'help', label: '?', description: 'this help' },
 ];
 
-export interface KeyLike {
-  key: string;
-  ctrlKey?: boolean;
-  metaKey?: boolean;
-  shiftKey?: boolean;
-  altKey?: boolean;
-}
-
-/** The action of a key press, or undefined. Ctrl and Cmd are the same; Shift must match (except for `?`). */
+/** The action of a key press, or undefined (see `matchBinding`). */
 export function refineActionFor(event: KeyLike): RefineAction | undefined {
-  if (event.altKey) return undefined;
-  const ctrl = Boolean(event.ctrlKey || event.metaKey);
-  const shift = Boolean(event.shiftKey);
-  for (const binding of REFINE_KEYMAP) {
-    if (!binding.keys.includes(event.key)) continue;
-    if (Boolean(binding.ctrl) !== ctrl) continue;
-    if (binding.action !== 'help' && Boolean(binding.shift) !== shift) continue;
-    return binding.action;
-  }
-  return undefined;
+  return matchBinding(REFINE_KEYMAP, event)?.action;
 }
