@@ -4,6 +4,7 @@ import type Konva from 'konva';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Circle, Image as KonvaImage, Layer, Line, Stage } from 'react-konva';
 import type { HostToPanel, InitMessage, LabelingPanelState, PanelToHost } from '../shared/messages';
+import { KeyHelp } from '../shared/KeyHelp';
 import { actionFor, helpRows } from './keymap';
 import * as S from './state';
 import { fit, imageToScreen, pan, screenToImage, wheelFactor, zoomAt, type View } from './view';
@@ -364,22 +365,15 @@ export function App({ host }: { host: HostApi }) {
         </div>
       </div>
       {help && (
-        <div className="help" data-testid="help" onClick={() => setHelp(false)}>
-          <h2>Keys</h2>
-          <table>
-            <tbody>
-              {helpRows().map((row) => (
-                <tr key={row.label}>
-                  <td><kbd>{row.label}</kbd></td>
-                  <td>{row.description}</td>
-                </tr>
-              ))}
-              <tr><td>wheel</td><td>zoom at the cursor</td></tr>
-              <tr><td>drag</td><td>on a point: move it; on empty space: pan</td></tr>
-              <tr><td>click</td><td>place the selected body part</td></tr>
-            </tbody>
-          </table>
-        </div>
+        <KeyHelp
+          keys={helpRows()}
+          mouse={[
+            { label: 'wheel', description: 'zoom at the cursor' },
+            { label: 'drag', description: 'on a point: move it; on empty space: pan' },
+            { label: 'click', description: 'place the selected body part' },
+          ]}
+          onClose={() => setHelp(false)}
+        />
       )}
     </div>
   );

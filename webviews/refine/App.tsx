@@ -8,6 +8,7 @@ import { Circle, Image as KonvaImage, Layer, Line, Rect, Stage } from 'react-kon
 import type { RefineHostToPanel, RefineInitMessage, RefinePanelState, RefinePanelToHost } from '../shared/messages';
 import { decodeBytes } from '../shared/messages';
 import { fit, imageToScreen, pan, wheelFactor, zoomAt, type View } from '../labeling/view';
+import { KeyHelp } from '../shared/KeyHelp';
 import { REFINE_KEYMAP, refineActionFor } from './keymap';
 import * as S from './state';
 
@@ -549,22 +550,15 @@ export function App({ host }: { host: RefineHostApi }) {
         </div>
       </div>
       {help && (
-        <div className="help" data-testid="help" onClick={() => setHelp(false)}>
-          <h2>Keys</h2>
-          <table>
-            <tbody>
-              {REFINE_KEYMAP.map((row) => (
-                <tr key={row.label}>
-                  <td><kbd>{row.label}</kbd></td>
-                  <td>{row.description}</td>
-                </tr>
-              ))}
-              <tr><td>timeline</td><td>click or drag: go to a frame; Shift+drag: select a range</td></tr>
-              <tr><td>lanes</td><td>bar height: share of body parts seen; brightness: mean likelihood; red: a jump</td></tr>
-              <tr><td>wheel / drag</td><td>zoom / pan the frame</td></tr>
-            </tbody>
-          </table>
-        </div>
+        <KeyHelp
+          keys={REFINE_KEYMAP}
+          mouse={[
+            { label: 'timeline', description: 'click or drag: go to a frame; Shift+drag: select a range' },
+            { label: 'lanes', description: 'bar height: share of body parts seen; brightness: mean likelihood; red: a jump' },
+            { label: 'wheel / drag', description: 'zoom / pan the frame' },
+          ]}
+          onClose={() => setHelp(false)}
+        />
       )}
     </div>
   );
