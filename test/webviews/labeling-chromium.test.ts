@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { openChromium, whyNoChromium } from '../helpers/chromium';
 import { encodePng } from '../../src-core/common/png';
 import type { InitMessage, PanelToHost, WireTable } from '../../webviews/shared/messages';
 import { imageToScreen, screenToImage, type View } from '../../webviews/labeling/view';
@@ -18,10 +18,9 @@ import { columns, config, frames, table } from './fixture';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BUNDLE = path.join(ROOT, 'dist/webviews/labeling.js');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const W = 200;
 const H = 100;
-const missing = !fs.existsSync(CHROMIUM) ? `no Chromium at ${CHROMIUM}` : !fs.existsSync(BUNDLE) ? 'no dist/webviews/labeling.js (npm run build)' : undefined;
+const missing = whyNoChromium(BUNDLE);
 if (missing && process.env.HERD_WEBVIEW_REQUIRED === '1') throw new Error(missing);
 
 function picture(seed: number): Buffer {
@@ -89,17 +88,7 @@ describe('labeling webview in Chromium', { skip: missing }, () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    context = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'herd-webview-')), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1000, height: 600 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--force-device-scale-factor=1'],
-    });
-    tab = context.pages()[0] ?? (await context.newPage());
-    tab.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-    tab.on('console', (message) => {
-      if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-    });
+    ({ context, tab } = await openChromium({ width: 1000, height: 600 }, problems));
   });
 
   after(async () => {

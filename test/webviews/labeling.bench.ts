@@ -7,17 +7,16 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { openChromium, whyNoChromium } from '../helpers/chromium';
 import { encodePng } from '../../src-core/common/png';
 import type { InitMessage, LabelingConfig, WireColumn, WireTable } from '../../webviews/shared/messages';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BUNDLE = path.join(ROOT, 'dist/webviews/labeling.js');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const missing = !fs.existsSync(CHROMIUM) ? `no Chromium at ${CHROMIUM}` : !fs.existsSync(BUNDLE) ? 'no dist/webviews/labeling.js (npm run build)' : undefined;
+const missing = whyNoChromium(BUNDLE);
 const W = 640;
 const H = 480;
 const FRAMES = 6;
@@ -76,13 +75,7 @@ window.acquireVsCodeApi = () => ({ postMessage(m) { if (m.type === 'ready') setT
       }
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    context = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'herd-webview-perf-')), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 800 },
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--force-device-scale-factor=1'],
-    });
-    tab = context.pages()[0] ?? (await context.newPage());
+    ({ context, tab } = await openChromium({ width: 1280, height: 800 }));
     await tab.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
     await tab.locator('[data-testid=stage][data-loaded="labeled-data/v/img0.png"]').waitFor();
   });

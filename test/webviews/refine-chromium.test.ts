@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { openChromium, whyNoChromium } from '../helpers/chromium';
 import { poseOffset } from '../../src-core/common/pose';
 import * as S from '../../webviews/refine/state';
 import type { RefineInitMessage, RefinePanelToHost } from '../../webviews/shared/messages';
@@ -19,8 +19,7 @@ import { fixed, GAP, refineConfig, SWAP, tracked } from './refine-fixture';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BUNDLE = path.join(ROOT, 'dist/webviews/refine.js');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const missing = !fs.existsSync(CHROMIUM) ? `no Chromium at ${CHROMIUM}` : !fs.existsSync(BUNDLE) ? 'no dist/webviews/refine.js (npm run build)' : undefined;
+const missing = whyNoChromium(BUNDLE);
 if (missing && process.env.HERD_WEBVIEW_REQUIRED === '1') throw new Error(missing);
 
 const NONCE = 'cmVmaW5lbm9uY2U=';
@@ -93,17 +92,7 @@ describe('refinement webview in Chromium', { skip: missing }, () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    context = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'herd-refine-')), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1200, height: 700 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--force-device-scale-factor=1'],
-    });
-    tab = context.pages()[0] ?? (await context.newPage());
-    tab.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-    tab.on('console', (message) => {
-      if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-    });
+    ({ context, tab } = await openChromium({ width: 1200, height: 700 }, problems));
   });
 
   after(async () => {

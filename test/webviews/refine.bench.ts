@@ -13,7 +13,8 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { openChromium, whyNoChromium } from '../helpers/chromium';
 import { createPoseArray, poseOffset, type PoseArray } from '../../src-core/common/pose';
 import { writePoseTable } from '../../src-core/infer/outputs';
 import { refineCore, RefineSession } from '../../src-extension/refine-host';
@@ -23,8 +24,7 @@ import type { RefineInitMessage } from '../../webviews/shared/messages';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BUNDLE = path.join(ROOT, 'dist/webviews/refine.js');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const missing = !fs.existsSync(CHROMIUM) ? `no Chromium at ${CHROMIUM}` : !fs.existsSync(BUNDLE) ? 'no dist/webviews/refine.js (npm run build)' : undefined;
+const missing = whyNoChromium(BUNDLE);
 const FRAMES = Number(process.env.PERF_FRAMES ?? 10_000);
 const ANIMALS = 4;
 const PARTS = 8;
@@ -97,13 +97,7 @@ window.acquireVsCodeApi = () => ({
       }
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    context = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'herd-refine-perf-')), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 800 },
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--force-device-scale-factor=1'],
-    });
-    tab = context.pages()[0] ?? (await context.newPage());
+    ({ context, tab } = await openChromium({ width: 1280, height: 800 }));
   });
 
   after(async () => {
