@@ -152,8 +152,8 @@ export async function handlePanelMessage(
   }
 }
 
-/** The panel's HTML: strict CSP (nothing but our script by nonce, our CSS and images from the webview's roots). */
-export function labelingHtml(options: { cspSource: string; scriptUri: string; styleUri: string; nonce: string; title: string }): string {
+/** A panel's HTML (labeling, refinement): strict CSP (nothing but our script by nonce, our CSS and images from the webview's roots). */
+export function panelHtml(options: { cspSource: string; scriptUri: string; styleUri: string; nonce: string; title: string }): string {
   const csp = [
     "default-src 'none'",
     `img-src ${options.cspSource}`,

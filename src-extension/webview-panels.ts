@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { labelingHtml } from './labeling-host';
+import { panelHtml } from './labeling-host';
 
 export interface PanelKind {
   viewType: string;
@@ -73,7 +73,7 @@ export class KeyedPanels implements vscode.Disposable {
     webview.options = this.options(resolved);
     panel.title = this.title(resolved, false);
     const bundle = vscode.Uri.joinPath(this.extensionUri, 'dist', 'webviews');
-    webview.html = labelingHtml({
+    webview.html = panelHtml({
       cspSource: webview.cspSource,
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(bundle, `${this.kind.bundle}.js`)).toString(),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(bundle, `${this.kind.bundle}.css`)).toString(),

@@ -83,8 +83,8 @@ describe('labeling host (no VS Code)', () => {
 
 describe('labeling panel HTML', () => {
   it('has a strict CSP: our script by nonce only, styles and images from the webview source, nothing else', async () => {
-    const { labelingHtml } = await import('../../src-extension/labeling-host');
-    const html = labelingHtml({ cspSource: 'https://x.vscode-cdn.net', scriptUri: 'https://x.vscode-cdn.net/l.js', styleUri: 'https://x.vscode-cdn.net/l.css', nonce: 'abc123', title: 'Label <m3v1>' });
+    const { panelHtml } = await import('../../src-extension/labeling-host');
+    const html = panelHtml({ cspSource: 'https://x.vscode-cdn.net', scriptUri: 'https://x.vscode-cdn.net/l.js', styleUri: 'https://x.vscode-cdn.net/l.css', nonce: 'abc123', title: 'Label <m3v1>' });
     const csp = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1] ?? '';
     assert.match(csp, /^default-src 'none'; /);
     assert.match(csp, /script-src 'nonce-abc123'/);
