@@ -3,6 +3,8 @@ import type { OptionSpec } from './args';
 /** Arguments and options several commands take, declared once so their names and help read the same everywhere. */
 export const CONFIG_ARGUMENT = { name: 'config', description: "the project's config.yaml (or its folder)" };
 
+export const VIDEOS_ARGUMENT = { name: 'videos...', description: 'video files or folders of videos' };
+
 export const VIDEOTYPE_OPTION: OptionSpec = { type: 'string', value: 'EXT', description: 'video extension to pick from folders, e.g. .mp4' };
 
 export const COPY_VIDEOS_OPTION: OptionSpec = { type: 'boolean', description: 'copy videos into the project instead of symlinking them' };

@@ -7,7 +7,7 @@ import { stitchVideos, tracksPath } from '../../stitch';
 import { convertDetectionsToTracklets, type TrackMethod } from '../../track';
 import type { Command } from '../command';
 import { listPositional, numberOption, positional, stringOption } from '../command';
-import { CONFIG_ARGUMENT, deviceOption, VIDEOTYPE_OPTION } from '../shared-options';
+import { CONFIG_ARGUMENT, deviceOption, VIDEOS_ARGUMENT, VIDEOTYPE_OPTION } from '../shared-options';
 
 function describeVideo(v: VideoAnalysis): string[] {
   const name = path.basename(v.video);
@@ -30,7 +30,7 @@ export const analyzeCommand: Command = {
   spec: {
     name: 'analyze',
     summary: 'Analyze videos with a trained shuffle (DeepLabCut analyze_videos): body-part detections assembled into animals.',
-    positionals: [CONFIG_ARGUMENT, { name: 'videos...', description: 'video files or folders of videos' }],
+    positionals: [CONFIG_ARGUMENT, VIDEOS_ARGUMENT],
     options: {
       videotype: VIDEOTYPE_OPTION,
       shuffle: { type: 'number', value: 'K', description: 'the trained shuffle', default: 1 },

@@ -4,7 +4,7 @@ import { EXPORT_FORMATS, exportPoses, type ExportFormat, type ExportedPoses } fr
 import type { TrackerKind } from '../../track/tracklets';
 import type { Command } from '../command';
 import { listPositional, numberOption, positional, stringOption } from '../command';
-import { CONFIG_ARGUMENT, VIDEOTYPE_OPTION } from '../shared-options';
+import { CONFIG_ARGUMENT, VIDEOS_ARGUMENT, VIDEOTYPE_OPTION } from '../shared-options';
 
 function describe(e: ExportedPoses): string {
   const unique = e.uniqueBodyparts.length > 0 ? `, ${e.uniqueBodyparts.length} unique` : '';
@@ -15,7 +15,7 @@ export const exportPosesCommand: Command = {
   spec: {
     name: 'export-poses',
     summary: 'Export tracked poses to NWB (ndx-pose) or a SLEAP analysis HDF5 file, for pynwb, movement and SLEAP.',
-    positionals: [CONFIG_ARGUMENT, { name: 'videos...', description: 'video files or folders of videos' }],
+    positionals: [CONFIG_ARGUMENT, VIDEOS_ARGUMENT],
     options: {
       format: { type: 'string', value: 'FORMAT', description: 'nwb (ndx-pose) or sleap-analysis (SLEAP .analysis.h5)' },
       shuffle: { type: 'number', value: 'K', description: 'the shuffle whose tracked tables are exported', default: 1 },

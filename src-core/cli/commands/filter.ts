@@ -3,7 +3,7 @@ import { HerdError } from '../../common/errors';
 import { filterPredictions, FILTER_TYPES, type FilteredVideo, type FilterType } from '../../filter';
 import type { Command } from '../command';
 import { listPositional, numberOption, positional, stringOption } from '../command';
-import { CONFIG_ARGUMENT, VIDEOTYPE_OPTION } from '../shared-options';
+import { CONFIG_ARGUMENT, VIDEOS_ARGUMENT, VIDEOTYPE_OPTION } from '../shared-options';
 
 function describeVideo(v: FilteredVideo): string {
   if (v.status === 'skipped') return `${path.basename(v.video)}: ${v.message ?? 'skipped'}`;
@@ -15,7 +15,7 @@ export const filterCommand: Command = {
   spec: {
     name: 'filter',
     summary: 'Smooth the tracked poses of videos: median, spline, Kalman or ARIMA filter (DeepLabCut filterpredictions).',
-    positionals: [CONFIG_ARGUMENT, { name: 'videos...', description: 'video files or folders of videos' }],
+    positionals: [CONFIG_ARGUMENT, VIDEOS_ARGUMENT],
     options: {
       filtertype: { type: 'string', value: 'TYPE', description: 'median (scipy medfilt), spline (fills short gaps), kalman (constant-velocity smoother) or arima', default: 'median' },
       windowlength: { type: 'number', value: 'N', description: 'median: window length (odd); spline, kalman, arima: the longest gap filled (0: every gap)', default: 5 },

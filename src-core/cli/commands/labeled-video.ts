@@ -5,7 +5,7 @@ import { plotTrajectories, type TrajectoryFormat } from '../../render/trajectori
 import type { Command } from '../command';
 import { listOption, listPositional, numberOption, positional, stringOption } from '../command';
 import type { ParsedArgs } from '../args';
-import { CONFIG_ARGUMENT, VIDEOTYPE_OPTION } from '../shared-options';
+import { CONFIG_ARGUMENT, VIDEOS_ARGUMENT, VIDEOTYPE_OPTION } from '../shared-options';
 
 function describeVideo(v: LabeledVideo): string {
   if (v.status === 'skipped') return `${path.basename(v.video)}: ${v.output} exists, skipped (--overwrite to render again)`;
@@ -41,7 +41,7 @@ export const createLabeledVideoCommand: Command = {
   spec: {
     name: 'create-labeled-video',
     summary: 'Draw the analysed poses (or, with --tracklets, the raw tracklets) on the video (DeepLabCut create_labeled_video).',
-    positionals: [CONFIG_ARGUMENT, { name: 'videos...', description: 'video files or folders of videos' }],
+    positionals: [CONFIG_ARGUMENT, VIDEOS_ARGUMENT],
     options: {
       videotype: VIDEOTYPE_OPTION,
       shuffle: { type: 'number', value: 'K', description: 'the shuffle whose poses are drawn', default: 1 },
@@ -118,7 +118,7 @@ export const plotTrajectoriesCommand: Command = {
   spec: {
     name: 'plot-trajectories',
     summary: 'Plot the analysed poses of each video: trajectories, x and y over time, likelihoods, step histograms (DeepLabCut plot_trajectories).',
-    positionals: [CONFIG_ARGUMENT, { name: 'videos...', description: 'video files or folders of videos' }],
+    positionals: [CONFIG_ARGUMENT, VIDEOS_ARGUMENT],
     options: {
       videotype: VIDEOTYPE_OPTION,
       shuffle: { type: 'number', value: 'K', description: 'the shuffle whose poses are plotted', default: 1 },

@@ -13,7 +13,7 @@ import type { Command } from '../command';
 import type { OptionSpec, ParsedArgs } from '../args';
 import { listOption, listPositional, numberOption, positional, stringOption } from '../command';
 import type { CliContext } from '../command';
-import { CONFIG_ARGUMENT, COPY_VIDEOS_OPTION, VIDEOTYPE_OPTION } from '../shared-options';
+import { CONFIG_ARGUMENT, COPY_VIDEOS_OPTION, VIDEOS_ARGUMENT, VIDEOTYPE_OPTION } from '../shared-options';
 
 /** The options both commands take (DeepLabCut's extract_outlier_frames parameters). */
 const SEARCH_OPTIONS: Record<string, OptionSpec> = {
@@ -90,7 +90,7 @@ export const findOutliersCommand: Command = {
   spec: {
     name: 'find-outliers',
     summary: 'List the candidate outlier frames of videos (jump, fitting, uncertain, list) without extracting anything.',
-    positionals: [CONFIG_ARGUMENT, { name: 'videos...', description: 'video files or folders of videos' }],
+    positionals: [CONFIG_ARGUMENT, VIDEOS_ARGUMENT],
     options: SEARCH_OPTIONS,
     details: [
       "Reads each video's tracked pose table (<video><scorer>_el.h5; <video><scorer>.h5 for single-animal projects) and",
@@ -111,7 +111,7 @@ export const extractOutlierFramesCommand: Command = {
   spec: {
     name: 'extract-outlier-frames',
     summary: 'Save outlier frames and their predictions to labeled-data for refinement (DeepLabCut extract_outlier_frames).',
-    positionals: [CONFIG_ARGUMENT, { name: 'videos...', description: 'video files or folders of videos' }],
+    positionals: [CONFIG_ARGUMENT, VIDEOS_ARGUMENT],
     options: {
       ...SEARCH_OPTIONS,
       extractionalgorithm: { type: 'string', value: 'NAME', description: 'how numframes2pick frames are chosen among the candidates: kmeans or uniform', default: 'kmeans' },

@@ -4,7 +4,7 @@ import { editConfig, parseEditArgument } from '../../project/edit';
 import { loadProject } from '../../project/load';
 import type { Command } from '../command';
 import { listOption, listPositional, positional, stringOption } from '../command';
-import { CONFIG_ARGUMENT, COPY_VIDEOS_OPTION, VIDEOTYPE_OPTION, WORKING_DIRECTORY_OPTION } from '../shared-options';
+import { CONFIG_ARGUMENT, COPY_VIDEOS_OPTION, VIDEOS_ARGUMENT, VIDEOTYPE_OPTION, WORKING_DIRECTORY_OPTION } from '../shared-options';
 
 export const createProjectCommand: Command = {
   spec: {
@@ -13,7 +13,7 @@ export const createProjectCommand: Command = {
     positionals: [
       { name: 'project', description: 'task name (config `Task`)' },
       { name: 'experimenter', description: 'scorer name (config `scorer`)' },
-      { name: 'videos...', description: 'video files or folders of videos' },
+      VIDEOS_ARGUMENT,
     ],
     options: {
       'working-directory': WORKING_DIRECTORY_OPTION,
@@ -54,7 +54,7 @@ export const addVideosCommand: Command = {
     summary: 'Add videos to a project: link or copy them into videos/ and add them to video_sets.',
     positionals: [
       CONFIG_ARGUMENT,
-      { name: 'videos...', description: 'video files or folders of videos' },
+      VIDEOS_ARGUMENT,
     ],
     options: {
       'copy-videos': COPY_VIDEOS_OPTION,

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { createVideoWithAllDetections, type RenderedVideo } from '../../render';
 import type { Command } from '../command';
 import { listPositional, numberOption, positional, stringOption } from '../command';
-import { CONFIG_ARGUMENT, VIDEOTYPE_OPTION } from '../shared-options';
+import { CONFIG_ARGUMENT, VIDEOS_ARGUMENT, VIDEOTYPE_OPTION } from '../shared-options';
 
 function describeVideo(v: RenderedVideo): string {
   const frames = v.partial ? `${v.frames} of ${v.totalFrames} frames — PARTIAL: ${v.message ?? ''}` : `${v.frames} frames`;
@@ -13,7 +13,7 @@ export const createVideoWithAllDetectionsCommand: Command = {
   spec: {
     name: 'create-video-with-all-detections',
     summary: 'Draw every body-part detection of herd analyze, before assembly, on the video (DeepLabCut create_video_with_all_detections).',
-    positionals: [CONFIG_ARGUMENT, { name: 'videos...', description: 'video files or folders of videos' }],
+    positionals: [CONFIG_ARGUMENT, VIDEOS_ARGUMENT],
     options: {
       videotype: VIDEOTYPE_OPTION,
       shuffle: { type: 'number', value: 'K', description: 'the shuffle whose detections are drawn', default: 1 },

@@ -3,7 +3,7 @@ import { HerdError } from '../../common/errors';
 import { evaluateTracking, stitchVideos, type StitchedVideo } from '../../stitch';
 import type { Command } from '../command';
 import { listOption, listPositional, numberOption, positional, stringOption } from '../command';
-import { CONFIG_ARGUMENT, VIDEOTYPE_OPTION } from '../shared-options';
+import { CONFIG_ARGUMENT, VIDEOS_ARGUMENT, VIDEOTYPE_OPTION } from '../shared-options';
 
 function describeVideo(v: StitchedVideo): string {
   const s = v.stats;
@@ -26,7 +26,7 @@ export const stitchTrackletsCommand: Command = {
   spec: {
     name: 'stitch-tracklets',
     summary: 'Stitch tracklets into one track per animal (DeepLabCut stitch_tracklets) and write <video><scorer>_el.h5.',
-    positionals: [CONFIG_ARGUMENT, { name: 'videos...', description: 'video files or folders of videos' }],
+    positionals: [CONFIG_ARGUMENT, VIDEOS_ARGUMENT],
     options: {
       videotype: VIDEOTYPE_OPTION,
       shuffle: { type: 'number', value: 'K', description: 'the shuffle whose tracklets are stitched', default: 1 },

@@ -3,7 +3,7 @@ import { HerdError } from '../../common/errors';
 import { convertDetectionsToTracklets, isTrackMethod, TRACK_METHODS, type TrackedVideo, type TrackingSettings } from '../../track';
 import type { Command } from '../command';
 import { listOption, listPositional, numberOption, positional, stringOption } from '../command';
-import { CONFIG_ARGUMENT, VIDEOTYPE_OPTION } from '../shared-options';
+import { CONFIG_ARGUMENT, VIDEOS_ARGUMENT, VIDEOTYPE_OPTION } from '../shared-options';
 
 function describeVideo(v: TrackedVideo): string {
   if (v.skipped) return `${path.basename(v.video)}: ${v.output} exists, skipped (--overwrite to track again)`;
@@ -15,7 +15,7 @@ export const convertDetections2trackletsCommand: Command = {
   spec: {
     name: 'convert-detections2tracklets',
     summary: 'Link the animals herd analyze found into tracklets, frame to frame (DeepLabCut convert_detections2tracklets).',
-    positionals: [CONFIG_ARGUMENT, { name: 'videos...', description: 'video files or folders of videos' }],
+    positionals: [CONFIG_ARGUMENT, VIDEOS_ARGUMENT],
     options: {
       videotype: VIDEOTYPE_OPTION,
       shuffle: { type: 'number', value: 'K', description: 'the shuffle whose detections are tracked', default: 1 },

@@ -3,13 +3,13 @@ import { collectVideoPaths } from '../../project/videos';
 import { probeVideo } from '../../video';
 import type { Command } from '../command';
 import { listPositional, stringOption } from '../command';
-import { VIDEOTYPE_OPTION } from '../shared-options';
+import { VIDEOS_ARGUMENT, VIDEOTYPE_OPTION } from '../shared-options';
 
 export const probeCommand: Command = {
   spec: {
     name: 'probe',
     summary: 'Show the resolution, frame count, frame rate, duration and codec of videos.',
-    positionals: [{ name: 'videos...', description: 'video files or folders of videos' }],
+    positionals: [VIDEOS_ARGUMENT],
     options: { videotype: VIDEOTYPE_OPTION },
   },
   async run(args) {
