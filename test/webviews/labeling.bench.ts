@@ -19,7 +19,7 @@ const BUNDLE = path.join(ROOT, 'dist/webviews/labeling.js');
 const missing = whyNoChromium(BUNDLE);
 const W = 640;
 const H = 480;
-const FRAMES = 6;
+const FRAMES = 12;
 const ANIMALS = Number(process.env.PERF_ANIMALS ?? 20);
 const PARTS = 20;
 
@@ -56,7 +56,7 @@ describe('labeling webview performance (Chromium)', { skip: missing }, () => {
     const pngs = Array.from({ length: FRAMES }, (_, i) => picture(i + 1));
     server = http.createServer((req, res) => {
       const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const m = /^\/img(\d)\.png$/.exec(req.url ?? '');
+      const m = /^\/img(\d+)\.png$/.exec(req.url ?? '');
       const send = (type: string, body: string | Buffer) => {
         res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
         res.end(body);
@@ -91,19 +91,28 @@ window.acquireVsCodeApi = () => ({ postMessage(m) { if (m.type === 'ready') setT
       const stage = document.querySelector('[data-testid=stage]');
       const frame = () => new Promise((r) => requestAnimationFrame(r));
       const out = [];
-      for (let f = 1; f < ${FRAMES}; f++) {
+      // Forward through every frame, then back to the first.
+      const order = [...Array.from({ length: ${FRAMES} - 1 }, (_, i) => i + 1), ...Array.from({ length: ${FRAMES} - 1 }, (_, i) => ${FRAMES} - 2 - i)];
+      for (let k = 0; k < order.length; k++) {
+        const f = order[k];
         const t0 = performance.now();
-        window.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight' }));
+        window.dispatchEvent(new KeyboardEvent('keydown', { key: k < ${FRAMES} - 1 ? 'ArrowRight' : 'ArrowLeft' }));
         while (stage.getAttribute('data-loaded') !== 'labeled-data/v/img' + f + '.png') await frame();
         await frame();
         out.push(performance.now() - t0);
       }
       return out;
     })()`)) as number[];
-    const sorted = [...times].sort((a, b) => a - b);
-    const median = sorted[Math.floor(sorted.length / 2)];
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    // Forward, each picture is shown for the first time (decoded ahead while the previous one is shown); back, it is
+    // still decoded. The floor is two display frames (~33 ms at 60 Hz): the key's render, then the check's frame.
+    const forward = times.slice(0, FRAMES - 1);
+    const back = times.slice(FRAMES - 1);
     t.diagnostic(`frame switch (640×480 PNG, 400 points): all ${times.map((x) => x.toFixed(1)).join(' ')} ms`);
-    console.log(`| labeling panel frame switch (640×480 PNG, 400 points, headless Chromium) | median ${median.toFixed(1)} ms | goal < 50 ms |`);
+    console.log(
+      `| labeling panel frame switch (640×480 PNG, 400 points, headless Chromium) | median ${median(times).toFixed(1)} ms (first showing ${median(forward).toFixed(1)}, ` +
+        `again ${median(back).toFixed(1)}, worst ${Math.max(...times).toFixed(1)}) | goal < 50 ms |`,
+    );
   });
 
   it('frame rate while panning with 20 animals × 20 points (goal 60 fps)', async () => {

@@ -2,7 +2,7 @@
 // State logic lives in state.ts / view.ts / keymap.ts; this file only wires it to React, Konva and the host.
 import type Konva from 'konva';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { Circle, Image as KonvaImage, Layer, Line, Stage } from 'react-konva';
+import { Circle, Group, Image as KonvaImage, Layer, Line, Stage } from 'react-konva';
 import type { HostToPanel, InitMessage, LabelingPanelState, PanelToHost } from '../shared/messages';
 import { KeyHelp } from '../shared/KeyHelp';
 import { actionFor, helpRows } from './keymap';
@@ -137,10 +137,10 @@ export function App({ host }: { host: HostApi }) {
 
   const frame = state?.frames[state.frame];
   const ready = useImage(frame?.src);
-  // Decode the neighbours ahead of ←/→.
+  // Decode the neighbours ahead of ←/→ (two ahead: a quick succession of → outruns one).
   useEffect(() => {
     if (!state || !ready) return;
-    for (const f of [state.frame + 1, state.frame - 1]) {
+    for (const f of [state.frame + 1, state.frame - 1, state.frame + 2]) {
       const src = state.frames[f]?.src;
       if (src) loadImage(src).catch(() => undefined);
     }
@@ -245,6 +245,83 @@ export function App({ host }: { host: HostApi }) {
   const progress = useMemo(() => (state ? S.progress(state) : 0), [state?.labels, state?.frames]);
   const frameCounts = useMemo(() => (state ? state.frames.map((_, f) => S.frameCounts(state, f)) : []), [state?.labels, state?.frames]);
 
+  // Markers and the current animal's skeleton at the zoom's scale, drawn in a group placed at the pan offset: a pan
+  // moves the group and re-creates nothing (20 animals × 20 points). Handlers read the view at event time.
+  const viewRef = useRef(view);
+  viewRef.current = view;
+  const scale = view.scale;
+  const markers = useMemo(() => {
+    if (!state) return null;
+    const current = S.selectedAnimal(state);
+    const radius = Math.max(2, state.config.dotsize);
+    const skeleton = current === S.UNIQUE ? [] : state.config.skeleton.flatMap(([a, b]) => {
+      const pa = S.getPoint(state.labels, state.frame, current, a);
+      const pb = S.getPoint(state.labels, state.frame, current, b);
+      return pa && pb ? [[pa[0] * scale, pa[1] * scale, pb[0] * scale, pb[1] * scale]] : [];
+    });
+    // Konva gives drag bounds in stage coordinates.
+    const clampToImage = (pos: { x: number; y: number }) => {
+      const [x0, y0] = imageToScreen(viewRef.current, 0, 0);
+      const [x1, y1] = imageToScreen(viewRef.current, imageWidth, imageHeight);
+      return { x: Math.min(x1, Math.max(x0, pos.x)), y: Math.min(y1, Math.max(y0, pos.y)) };
+    };
+    return (
+      <>
+        {skeleton.map((pts, i) => (
+          <Line key={i} points={pts} stroke={state.config.skeletonColor} strokeWidth={1.5} listening={false} />
+        ))}
+        {points.map((p) => {
+          const selected = p.animal === state.individual;
+          return (
+            <Circle
+              key={`${p.individual ?? ''}/${p.bodypart}`}
+              name="point"
+              x={p.x * scale}
+              y={p.y * scale}
+              radius={radius}
+              fill={p.color}
+              opacity={selected ? 1 : 0.55}
+              // A translucent shape with fill and stroke is otherwise drawn through a stage-sized buffer
+              // canvas, each one (20 animals × 20 points: ~1 fps while panning instead of 60).
+              perfectDrawEnabled={false}
+              shadowForStrokeEnabled={false}
+              stroke={selected && p.part === state.bodypart ? '#ffffff' : '#000000'}
+              strokeWidth={selected ? 1.5 : 0.5}
+              draggable
+              dragBoundFunc={clampToImage}
+              onMouseDown={() => update((s) => S.selectPart(S.selectAnimal(s, p.animal), p.part))}
+              onDragEnd={(e) => {
+                const [ix, iy] = [e.target.x() / scale, e.target.y() / scale];
+                update((s) => S.movePoint(s, p.individual, p.bodypart, ix, iy, imageWidth, imageHeight));
+              }}
+            />
+          );
+        })}
+      </>
+    );
+  }, [points, scale, state?.individual, state?.bodypart, state?.config, state?.labels, state?.frame, imageWidth, imageHeight, update]);
+
+  // The filmstrip does not change while panning or zooming (hundreds of frames in a real folder).
+  const filmstrip = useMemo(() => {
+    if (!state) return null;
+    return (
+      <ul className="filmstrip" data-testid="filmstrip">
+        {state.frames.map((f, index) => {
+          const c = frameCounts[index];
+          const status = c.labeled === 0 ? 'unlabeled' : c.labeled === c.total ? 'labeled' : 'partial';
+          return (
+            <li
+              key={f.image}
+              ref={index === state.frame ? (el) => el?.scrollIntoView({ block: 'nearest' }) : undefined}
+              className={`${status}${index === state.frame ? ' current' : ''}`} onClick={() => update((s) => S.gotoFrame(s, index))} title={f.image}>
+              <span className="mark">{status === 'labeled' ? '●' : status === 'partial' ? '◐' : '○'}</span> {f.image.split('/').pop()} <span className="count">{c.labeled}/{c.total}</span>
+            </li>
+          );
+        })}
+      </ul>
+    );
+  }, [state?.frames, state?.frame, frameCounts, update]);
+
   if (error && !state) return <div className="error" role="alert">{error}</div>;
   if (!state) return <div className="loading">Loading…</div>;
 
@@ -252,18 +329,6 @@ export function App({ host }: { host: HostApi }) {
   const current = S.selectedAnimal(state);
   const parts = S.partsOf(state.config, current);
   const colorsOf = (individual: string | undefined) => (individual === S.UNIQUE ? state.config.uniqueColors : state.config.bodypartColors);
-  const radius = Math.max(2, state.config.dotsize);
-  const skeleton = current === S.UNIQUE ? [] : state.config.skeleton.flatMap(([a, b]) => {
-    const pa = S.getPoint(state.labels, state.frame, current, a);
-    const pb = S.getPoint(state.labels, state.frame, current, b);
-    return pa && pb ? [[...imageToScreen(view, pa[0], pa[1]), ...imageToScreen(view, pb[0], pb[1])]] : [];
-  });
-  const clampToImage = (pos: { x: number; y: number }) => {
-    const [x0, y0] = imageToScreen(view, 0, 0);
-    const [x1, y1] = imageToScreen(view, imageWidth, imageHeight);
-    return { x: Math.min(x1, Math.max(x0, pos.x)), y: Math.min(y1, Math.max(y0, pos.y)) };
-  };
-
   return (
     <div className="app">
       <div className="toolbar">
@@ -288,57 +353,17 @@ export function App({ host }: { host: HostApi }) {
         <button onClick={() => setHelp((h) => !h)} title="?">?</button>
       </div>
       <div className="main">
-        <ul className="filmstrip" data-testid="filmstrip">
-          {state.frames.map((f, index) => {
-            const c = frameCounts[index];
-            const status = c.labeled === 0 ? 'unlabeled' : c.labeled === c.total ? 'labeled' : 'partial';
-            return (
-              <li
-                key={f.image}
-                ref={index === state.frame ? (el) => el?.scrollIntoView({ block: 'nearest' }) : undefined}
-                className={`${status}${index === state.frame ? ' current' : ''}`} onClick={() => update((s) => S.gotoFrame(s, index))} title={f.image}>
-                <span className="mark">{status === 'labeled' ? '●' : status === 'partial' ? '◐' : '○'}</span> {f.image.split('/').pop()} <span className="count">{c.labeled}/{c.total}</span>
-              </li>
-            );
-          })}
-        </ul>
+        {filmstrip}
         <div className="stage" ref={stageBox} data-testid="stage" data-view={JSON.stringify(view)} data-image={`${imageWidth}x${imageHeight}`} data-frame={state.frame} data-loaded={ready ? frame?.image : ''}>
           <Stage width={size.width} height={size.height} onMouseDown={onMouseDown} onMouseMove={onMouseMove} onMouseUp={onMouseUp} onWheel={onWheel}>
             <Layer>
               {ready && <KonvaImage image={ready} x={view.x} y={view.y} width={imageWidth * view.scale} height={imageHeight * view.scale} />}
             </Layer>
+            {/* Panning only moves this group: the markers themselves are re-created when the points or the zoom change. */}
             <Layer>
-              {skeleton.map((pts, i) => (
-                <Line key={i} points={pts} stroke={state.config.skeletonColor} strokeWidth={1.5} listening={false} />
-              ))}
-              {points.map((p) => {
-                const [sx, sy] = imageToScreen(view, p.x, p.y);
-                const selected = p.animal === state.individual;
-                return (
-                  <Circle
-                    key={`${p.individual ?? ''}/${p.bodypart}`}
-                    name="point"
-                    x={sx}
-                    y={sy}
-                    radius={radius}
-                    fill={p.color}
-                    opacity={selected ? 1 : 0.55}
-                    // A translucent shape with fill and stroke is otherwise drawn through a stage-sized buffer
-                    // canvas, each one (20 animals × 20 points: ~1 fps while panning instead of 60).
-                    perfectDrawEnabled={false}
-                    shadowForStrokeEnabled={false}
-                    stroke={selected && p.part === state.bodypart ? '#ffffff' : '#000000'}
-                    strokeWidth={selected ? 1.5 : 0.5}
-                    draggable
-                    dragBoundFunc={clampToImage}
-                    onMouseDown={() => update((s) => S.selectPart(S.selectAnimal(s, p.animal), p.part))}
-                    onDragEnd={(e) => {
-                      const [ix, iy] = screenToImage(view, e.target.x(), e.target.y());
-                      update((s) => S.movePoint(s, p.individual, p.bodypart, ix, iy, imageWidth, imageHeight));
-                    }}
-                  />
-                );
-              })}
+              <Group x={view.x} y={view.y}>
+                {markers}
+              </Group>
             </Layer>
           </Stage>
         </div>
