@@ -1,13 +1,19 @@
 /**
  * Drives code-server (a real VS Code 1.100.3 workbench) in headless Chromium: the Herd extension activates on the
  * fixture project, its tree shows the videos and labeled data, a palette command runs a herd task whose files
- * appear on disk, and the language server's diagnostic for a broken config.yaml shows in the Problems panel.
+ * appear on disk, the language server's diagnostic for a broken config.yaml shows in the Problems panel, and the
+ * labeling and refinement panels edit and save real files.
  * Started by test/e2e/run.sh, which prepares the host, the VSIX and the fixture (env CS_URL, WS, RUN, CHROMIUM).
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import { chromium, type Frame, type Page } from 'playwright-core';
+import { poseOffset } from '../../src-core/common/pose';
+import { readPoseTable } from '../../src-core/io/pose-table';
+import { readLabels } from '../../src-core/labels/files';
+import { fixed } from '../webviews/refine-fixture';
+import { trackedTableOf } from './tracked-fixture';
 
 const CS_URL = process.env.CS_URL!;
 const WS = process.env.WS!;
@@ -69,6 +75,18 @@ async function runCommand(page: Page, title: string): Promise<number> {
   const pressed = Date.now();
   await page.keyboard.press('Enter');
   return pressed;
+}
+
+/** The webview frame (nested iframes) whose document has `selector`. */
+async function webviewFrame(page: Page, selector: string, timeoutMs = 30000): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const frame of page.frames()) {
+      if (await frame.locator(selector).count().catch(() => 0)) return frame;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for a webview with ${selector}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 async function main(): Promise<void> {
@@ -192,6 +210,75 @@ async function main(): Promise<void> {
       const started = trace().find((event) => event.event === 'taskStartedInHost' && event.t >= clicked);
       assert.match(String(started?.name), /^probe synth\.mp4$/);
       return `task "${started?.name}"`;
+    });
+
+    await check('Herd: Label Frames opens the labeling panel; a click places a point and Ctrl+S writes it to CollectedData', async () => {
+      const folder = path.join(WS, 'labeled-data', 'synth');
+      const csv = fs.readdirSync(folder).find((name) => /^CollectedData_.*\.csv$/.test(name))!;
+      const opened = Date.now();
+      await runCommand(page, 'Herd: Label Frames');
+      // Two labeled-data folders by now (synth, second): the command asks which.
+      const pick = page.locator('.quick-input-list .monaco-list-row', { hasText: /^synth/ }).first();
+      if (await pick.waitFor({ timeout: 5000 }).then(() => true, () => false)) await pick.click();
+      const panel = await webviewFrame(page, '[data-testid=stage][data-loaded]:not([data-loaded=""])');
+      results.labelingPanelOpenMs = Date.now() - opened;
+      const stage = panel.locator('[data-testid=stage]');
+      const view = JSON.parse((await stage.getAttribute('data-view'))!) as { scale: number; x: number; y: number };
+      const image = (await stage.getAttribute('data-loaded'))!;
+      const selection = (await panel.locator('[data-testid=selection]').textContent())!;
+      const [individual, bodypart] = selection.split(' · ');
+      // Image point (4.5, 6.5): a corner, away from the animals' markers (a press on a marker selects instead).
+      const target = [4.5, 6.5];
+      await panel.locator('.konvajs-content').click({ position: { x: target[0] * view.scale + view.x, y: target[1] * view.scale + view.y } });
+      await panel.locator('[data-testid=dirty]', { hasText: 'unsaved' }).waitFor({ timeout: 10000 });
+      await page.keyboard.press('Control+s');
+      await panel.locator('[data-testid=dirty]', { hasText: /^saved$/ }).waitFor({ timeout: 20000 });
+      const { table } = await readLabels(path.join(folder, csv), { checkImages: false });
+      const row = table.images.indexOf(image);
+      const column = (coord: string) => table.columns.findIndex((c) => c.individual === individual && c.bodypart === bodypart && c.coord === coord);
+      assert.ok(row >= 0 && column('x') >= 0, `no cell for ${image} ${individual}/${bodypart} in ${csv}`);
+      const saved = [table.values[row * table.columns.length + column('x')], table.values[row * table.columns.length + column('y')]];
+      assert.ok(Math.abs(saved[0]! - target[0]!) <= 0.5 && Math.abs(saved[1]! - target[1]!) <= 0.5, `saved ${saved} for ${target}`);
+      assert.ok(fs.existsSync(path.join(folder, csv.replace(/\.csv$/, '.h5'))), 'the .h5 beside it');
+      await page.screenshot({ path: path.join(OUT, '3a-labeling.png') });
+      return `${individual}/${bodypart} of ${image} saved at (${saved.map((v) => v!.toFixed(2)).join(', ')}); panel open ${results.labelingPanelOpenMs} ms`;
+    });
+
+    await check('Herd: Refine Tracklets opens the tracked table; [ ] S fixes the known swap and Ctrl+S writes _refined.h5', async () => {
+      const table = trackedTableOf(path.join(WS, 'videos', 'synth.mp4'));
+      const opened = Date.now();
+      await runCommand(page, 'Herd: Refine Tracklets');
+      const panel = await webviewFrame(page, '[data-testid=stage][data-shown="0"]');
+      results.refinePanelOpenMs = Date.now() - opened;
+      await panel.locator('[data-testid=timeline-canvas]').click({ position: { x: 2, y: 4 } });
+      const frame = async () => Number(await panel.locator('[data-testid=stage]').getAttribute('data-frame'));
+      await page.keyboard.press('Home');
+      // The fixture swaps mice 1 and 2 over frames 12–19.
+      for (let i = 0; i < 12; i++) await page.keyboard.press('ArrowRight');
+      await page.keyboard.press('[');
+      for (let i = 0; i < 7; i++) await page.keyboard.press('ArrowRight');
+      await page.keyboard.press(']');
+      assert.equal(await frame(), 19);
+      assert.equal(await panel.locator('[data-testid=range]').textContent(), 'range 12–19');
+      await page.keyboard.press('s');
+      await panel.locator('[data-testid=dirty]', { hasText: 'unsaved' }).waitFor({ timeout: 10000 });
+      await page.keyboard.press('Control+s');
+      const refined = table.replace(/\.h5$/, '_refined.h5');
+      await until('the refined table on disk', () => fs.existsSync(refined) && fs.existsSync(refined.replace(/\.h5$/, '.csv')), 20000);
+      const poses = (await readPoseTable(refined)).poses;
+      const expected = fixed(30);
+      for (let f = 0; f < 30; f++) {
+        for (let i = 0; i < 3; i++) {
+          const o = poseOffset(expected, f, i, 0);
+          for (let k = 0; k < 6; k++) {
+            const [a, b] = [poses.data[o + k]!, expected.data[o + k]!];
+            assert.ok((Number.isNaN(a) && Number.isNaN(b)) || Math.abs(a - b) < 1e-4, `frame ${f}, individual ${i}: ${a} vs ${b}`);
+          }
+        }
+      }
+      assert.ok(fs.existsSync(table), 'the original is kept');
+      await page.screenshot({ path: path.join(OUT, '3b-refine.png') });
+      return `${path.basename(refined)} equals the true tracks; panel open ${results.refinePanelOpenMs} ms`;
     });
 
     await check('the $herd problem matcher turns a failed task\'s located error into a Problems entry', async () => {

@@ -47,6 +47,8 @@ WS=$(node -e "const l=require('fs').readFileSync('$RUN/synth.json','utf8').trim(
 node dist/herd.js synth --frames 30 --width 320 --height 240 --seed 7 --output "$RUN/more" > /dev/null 2>&1
 mv "$RUN/more/synth.mp4" "$RUN/more/second.mp4"
 node dist/herd.js add-videos "$WS/config.yaml" "$RUN/more/second.mp4" > /dev/null
+# A tracked table (3 mice, a known identity swap) beside synth.mp4, for the refinement panel.
+node --import tsx test/e2e/tracked-fixture.ts "$WS/videos/synth.mp4" 30 > /dev/null
 node dist/herd.js extract-frames "$WS/broken/config.yaml" > "$WS/run.herdlog" 2>&1 || true   # (fails: no such file yet)
 mkdir -p "$WS/broken" "$WS/new-projects"
 sed 's/^numframes2pick:.*/numframes2pick: many/' "$WS/config.yaml" > "$WS/broken/config.yaml"
