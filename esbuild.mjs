@@ -42,6 +42,8 @@ const webviewShared = {
 const webviews = [
   { in: 'webviews/labeling/main.tsx', out: 'dist/webviews/labeling.js', css: 'webviews/labeling/styles.css' },
   { in: 'webviews/refine/main.tsx', out: 'dist/webviews/refine.js', css: 'webviews/refine/styles.css' },
+  { in: 'webviews/grabber/main.tsx', out: 'dist/webviews/grabber.js', css: 'webviews/grabber/styles.css' },
+  { in: 'webviews/evaluate/main.tsx', out: 'dist/webviews/evaluate.js', css: 'webviews/evaluate/styles.css' },
 ].filter((entry) => existsSync(entry.in));
 
 const watch = process.argv.includes('--watch');

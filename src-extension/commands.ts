@@ -13,12 +13,14 @@ const VIDEO_FILTERS = { Videos: ['mp4', 'avi', 'mov', 'mkv', 'mpeg', 'mpg', 'm4v
 export function registerCommands(ctx: Ctx): void {
   for (const step of WORKFLOW_STEPS) ctx.registerCommand(step.id, (c) => (node?: TreeNode) => runWorkflowCommand(c, step, node));
   ctx.registerCommand('refresh', (c) => () => c.reloadProject());
+  ctx.registerCommand('grabFrames', (c) => (node?: TreeNode) => grabFrames(c, node));
   ctx.registerCommand('openItem', () => async (node?: TreeNode) => {
     if (node?.path) await openPath(node.path);
   });
   ctx.registerCommand('revealItem', () => async (node?: TreeNode) => {
     if (node?.path) await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(node.path));
   });
+  ctx.registerCommand('showEvaluation', (c) => (node?: TreeNode) => showEvaluation(c, node));
   ctx.registerCommand('selectProject', (c) => async () => {
     const projects = await c.findProjects();
     if (projects.length === 0) throw new Error('no DeepLabCut/Herd config.yaml (with Task, scorer and video_sets) in this workspace');
@@ -196,6 +198,27 @@ async function labelFrames(ctx: Ctx, node: TreeNode | undefined): Promise<void> 
   ctx.labeling.show(folder);
 }
 
+/** Opens the frame grabber on a video: the tree item's (a video, or a labeled-data folder's video), or one the user picks. */
+async function grabFrames(ctx: Ctx, node: TreeNode | undefined): Promise<void> {
+  requireProject(ctx);
+  let video = node?.kind === 'video' && node.path ? node.path : undefined;
+  if (!video && node?.kind === 'labeledFolder' && node.path) {
+    const stem = path.basename(node.path);
+    video = projectVideoFiles(ctx).find((file) => path.parse(file).name === stem);
+    if (!video) throw new Error(`no video ${stem}.* of the project on disk for labeled-data/${stem}`);
+  }
+  if (!video) {
+    const videos = projectVideoFiles(ctx);
+    if (videos.length === 0) throw new Error('the project has no videos on disk: run Herd: Add Videos… first');
+    const picked =
+      videos.length === 1
+        ? videos[0]
+        : (await vscode.window.showQuickPick(videos.map((file) => ({ label: path.basename(file), description: vscode.workspace.asRelativePath(file), file })), { title: 'Herd: Grab Frames — which video?' }))?.file;
+    video = picked;
+  }
+  if (video) ctx.grabber.show(video);
+}
+
 /** Opens the refinement panel on a tracked table: the tree item's, the analyzed video's, or one the user picks. */
 async function refineTracklets(ctx: Ctx, node: TreeNode | undefined, trackMethod: string): Promise<void> {
   requireProject(ctx);
@@ -216,6 +239,14 @@ async function refineTracklets(ctx: Ctx, node: TreeNode | undefined, trackMethod
     }
   }
   if (file) ctx.refine.show(file);
+}
+
+/** Opens the evaluation panel (table, per body part errors, gallery) of the current project. */
+function showEvaluation(ctx: Ctx, _node: TreeNode | undefined): void {
+  const config = requireProject(ctx);
+  const folder = path.join(path.dirname(config), 'evaluation-results-pytorch');
+  if (!fs.existsSync(folder)) throw new Error('no evaluation results yet: run Herd: Evaluate Network first');
+  ctx.evaluation.show(config);
 }
 
 async function openEvaluationResults(ctx: Ctx, node: TreeNode | undefined): Promise<void> {

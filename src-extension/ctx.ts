@@ -6,6 +6,8 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import { resolveFfmpeg } from '../src-core/video/ffmpeg';
 import { probeVideo } from '../src-core/video/probe';
 import { startLanguageClient } from './client';
+import { EvaluationPanels } from './evaluate-panel';
+import { GrabberPanels } from './grabber-panel';
 import { LabelingPanels } from './labeling-panel';
 import { RefinePanels } from './refine-panel';
 import { readSettings } from './settings';
@@ -36,6 +38,10 @@ export class Ctx implements vscode.Disposable {
   readonly labeling: LabelingPanels;
   /** Tracklet-refinement webview panels (issue 10), one per tracked table; restored after a reload. */
   readonly refine: RefinePanels;
+  /** Evaluation-results panels (issue 10, evaluation), one per project; an image opens in `labeling`. */
+  readonly evaluation: EvaluationPanels;
+  /** Frame-grabber panels (issue 9), one per video: scrub, grab frames into labeled-data, review near-duplicates. */
+  readonly grabber: GrabberPanels;
   client: LanguageClient | undefined;
   project: ProjectSummary | undefined;
   private readonly probeCache = new Map<string, { mtimeMs: number; facts: VideoFacts | undefined }>();
@@ -55,10 +61,22 @@ export class Ctx implements vscode.Disposable {
       configPath: () => this.project?.configPath,
       ffmpeg: () => readSettings().ffmpegPath,
     });
+    this.grabber = new GrabberPanels(extension.extensionUri, {
+      log: (message) => this.log.warn(message),
+      configPath: () => this.project?.configPath,
+      ffmpeg: () => readSettings().ffmpegPath,
+      labelingOpen: (folder) => this.labeling.isOpen(folder),
+    });
+    this.evaluation = new EvaluationPanels(extension.extensionUri, {
+      log: (message) => this.log.warn(message),
+      openLabeling: (folder, image) => void this.labeling.show(folder, { image }),
+    });
     this.subscriptions.push(
       this.log,
       this.labeling,
       this.refine,
+      this.evaluation,
+      this.grabber,
       this.tree,
       this.status,
       vscode.window.registerTreeDataProvider('herd.project', this.tree),

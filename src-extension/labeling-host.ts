@@ -126,12 +126,13 @@ function safeColors(colormap: string, n: number): Rgb[] {
 }
 
 /**
- * Answers one message from the panel: `ready` → `init` (frames with webview URIs from `toUri`), `save` → `saved`
+ * Answers one message from the panel: `ready` → `init` (frames with webview URIs from `toUri`; `takeImage` gives a
+ * frame to select, once), `save` → `saved`
  * or `error`. Malformed messages are ignored; `dirty` goes to `onDirty`.
  */
 export async function handlePanelMessage(
   raw: unknown,
-  session: { folder: string; core: LabelingCore; toUri(file: string): string; onDirty?(dirty: boolean): void },
+  session: { folder: string; core: LabelingCore; toUri(file: string): string; onDirty?(dirty: boolean): void; takeImage?(): string | undefined },
 ): Promise<HostToPanel | undefined> {
   const message = parsePanelMessage(raw);
   if (!message) return undefined;
@@ -139,7 +140,10 @@ export async function handlePanelMessage(
     switch (message.type) {
       case 'ready': {
         const loaded = await session.core.load(session.folder);
-        return { type: 'init', folder: session.folder, frames: loaded.frames.map((f) => ({ image: f.image, src: session.toUri(f.file) })), labels: loaded.labels, config: loaded.config };
+        // A frame asked for by another panel (evaluation's "open in labeling"), when the folder has it.
+        const image = session.takeImage?.();
+        const selected = image !== undefined && loaded.frames.some((f) => f.image === image) ? { image } : {};
+        return { type: 'init', folder: session.folder, frames: loaded.frames.map((f) => ({ image: f.image, src: session.toUri(f.file) })), labels: loaded.labels, config: loaded.config, ...selected };
       }
       case 'save':
         return { type: 'saved', files: await session.core.save(session.folder, message.table) };

@@ -1,12 +1,19 @@
 // The labeling webview panel (issue 9): one panel per labeled-data folder, restored after a reload from the webview
 // state ({ folder }). Message handling is in labeling-host.ts (no vscode); the panel plumbing in webview-panels.ts.
+import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { LABELING_VIEW_TYPE, type LabelingPanelState } from '../webviews/shared/messages';
+import { LABELING_VIEW_TYPE, type LabelingPanelState, type RevealMessage } from '../webviews/shared/messages';
 import { coreFacade, handlePanelMessage, type LabelingCore } from './labeling-host';
 import { KeyedPanels } from './webview-panels';
 
 export class LabelingPanels extends KeyedPanels {
+  /** The open panels' webviews by folder, and a frame to select when a panel's webview (re)starts. */
+  private readonly webviews: Map<string, vscode.Webview>;
+  private readonly pendingImage: Map<string, string>;
+
   constructor(extensionUri: vscode.Uri, log: (message: string) => void = () => undefined, core: LabelingCore = coreFacade()) {
+    const webviews = new Map<string, vscode.Webview>();
+    const pendingImage = new Map<string, string>();
     super(extensionUri, {
       viewType: LABELING_VIEW_TYPE,
       bundle: 'labeling',
@@ -23,8 +30,15 @@ export class LabelingPanels extends KeyedPanels {
           core,
           toUri: (file: string) => webview.asWebviewUri(vscode.Uri.file(file)).toString(),
           onDirty: setDirty,
+          takeImage: () => {
+            const image = pendingImage.get(folder);
+            pendingImage.delete(folder);
+            return image;
+          },
         };
+        webviews.set(folder, webview);
         return [
+          { dispose: () => webviews.get(folder) === webview && webviews.delete(folder) },
           webview.onDidReceiveMessage(async (message: unknown) => {
             const reply = await handlePanelMessage(message, session);
             if (reply?.type === 'error') log(`labeling ${folder}: ${reply.message}`);
@@ -33,5 +47,23 @@ export class LabelingPanels extends KeyedPanels {
         ];
       },
     });
+    this.webviews = webviews;
+    this.pendingImage = pendingImage;
+  }
+
+  /**
+   * Opens (or reveals) the panel of `folder`; with `image` (`labeled-data/<video>/<image>`) that frame is selected:
+   * through the init message of a new panel, or a `reveal` message to an open one.
+   */
+  override show(folder: string, options: { image?: string } = {}): vscode.WebviewPanel {
+    const key = path.resolve(folder);
+    const open = this.webviews.get(key);
+    if (options.image !== undefined) this.pendingImage.set(key, options.image);
+    const panel = super.show(key);
+    if (open && options.image !== undefined) {
+      const reveal: RevealMessage = { type: 'reveal', image: options.image };
+      void open.postMessage(reveal).then((delivered) => delivered && this.pendingImage.delete(key));
+    }
+    return panel;
   }
 }

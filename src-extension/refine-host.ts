@@ -1,7 +1,8 @@
 // The tracklet-refinement panel's host side without VS Code (issue 10): opens a tracked table
 // (`<video><scorer>_el.h5` or `.csv`) with src-core, decodes video frames on request, and saves the refined table
-// beside the original as `<stem>_refined.h5` + `.csv`. refine-panel.ts wires it to a WebviewPanel; tests drive it
-// directly (test/webviews/refine-host.test.ts).
+// beside the original as `<stem>_refined.h5` + `.csv`; it also keeps the panel's edits as they happen, so a panel
+// closed with unsaved edits can be saved (the edits replayed through src-core/stitch/edit.ts) or reopened with
+// them. refine-panel.ts wires it to a WebviewPanel; tests drive it directly (test/webviews/refine-host.test.ts).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { PoseArray } from '../src-core/common/pose';
@@ -10,19 +11,25 @@ import { writePoseTable } from '../src-core/infer/outputs';
 import { readPoseTable, type PoseTable } from '../src-core/io/pose-table';
 import { colormapColors } from '../src-core/labels/colormap';
 import { loadProject } from '../src-core/project/load';
+import { applyEdit, type TrackedPoses } from '../src-core/stitch/edit';
 import { readFrameRange } from '../src-core/video/decode';
 import { probeVideo } from '../src-core/video/probe';
 import type { Frame, VideoInfo } from '../src-core/video/types';
 import {
   decodeFloat32,
+  emptyHistory,
   encodeBytes,
   encodeFloat32,
   parseRefineMessage,
+  unsavedEditCount,
   type RefineConfig,
+  type RefineHistory,
   type RefineHostToPanel,
+  type RefinePanelToHost,
   type WirePoses,
 } from '../webviews/shared/messages';
 import { cssColor } from './labeling-host';
+import { VideoFrameCache } from './video-frames';
 
 const VIDEO_EXTENSIONS = ['.mp4', '.avi', '.mov', '.mkv', '.m4v', '.mpeg', '.mpg', '.webm'];
 
@@ -90,10 +97,11 @@ export interface RefineCore {
   open(file: string, options: { configPath?: string; video?: string }): Promise<OpenedTable>;
   /** Frames [start, end) of a video. */
   frames(video: VideoInfo, start: number, end: number): Promise<Frame[]>;
-  save(target: string, poses: PoseArray, original: PoseTable, overwrite: boolean): Promise<string[]>;
+  /** Writes `poses` (and `unique`, else the original's unique body parts, unchanged) with the original's scorer. */
+  save(target: string, poses: PoseArray, original: PoseTable, overwrite: boolean, unique?: PoseArray): Promise<string[]>;
 }
 
-export const DEFAULT_REFINE_CONFIG: RefineConfig = { skeleton: [], individualColors: [], dotsize: 5, trailLength: 10, jumpThreshold: 40 };
+export const DEFAULT_REFINE_CONFIG: RefineConfig = { skeleton: [], individualColors: [], dotsize: 5, trailLength: 10, jumpThreshold: 40, uniqueColor: '#ff4dff' };
 
 /** src-core behind the panel. */
 export function refineCore(options: { ffmpeg?: string } = {}): RefineCore {
@@ -136,10 +144,11 @@ export function refineCore(options: { ffmpeg?: string } = {}): RefineCore {
       return { table, ...(info ? { video: info } : {}), config };
     },
     frames: (video, start, end) => readFrameRange(video.path, start, end, { ffmpeg: options.ffmpeg, info: video }),
-    async save(target, poses, original, overwrite) {
+    async save(target, poses, original, overwrite, edited) {
+      const unique = edited ?? original.unique;
       const written = await writePoseTable(target, poses, original.scorer, {
         multiAnimal: original.multiAnimal,
-        ...(original.unique ? { uniqueBodyparts: { frames: original.unique.frames, bodyparts: original.unique.bodyparts, data: original.unique.data } } : {}),
+        ...(unique ? { uniqueBodyparts: { frames: unique.frames, bodyparts: unique.bodyparts, data: unique.data } } : {}),
         csv: true,
         overwrite,
       });
@@ -148,25 +157,130 @@ export function refineCore(options: { ffmpeg?: string } = {}): RefineCore {
   };
 }
 
-/** Decoded frames kept around (each is width × height × 3 bytes). */
-const FRAME_CACHE = 24;
-/** Frames decoded per request: ffmpeg's start-up and seek dominate one frame, so a short run around it costs little more. */
-const DECODE_AHEAD = 8;
+const wirePoses = (poses: PoseArray): WirePoses => ({ frames: poses.frames, individuals: [...poses.individuals], bodyparts: [...poses.bodyparts], data: encodeFloat32(poses.data) });
+
+/** The panel edits the individuals, body parts and frames it was given; anything else is refused. */
+function checkPoses(wire: WirePoses, original: PoseArray | undefined, what: string): PoseArray {
+  if (!original) throw new Error(`the table has no ${what}; not saved`);
+  const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+  if (wire.frames !== original.frames || !same(wire.individuals, original.individuals) || !same(wire.bodyparts, original.bodyparts)) {
+    throw new Error(`the refined ${what} do not have the frames, individuals and body parts of the table; not saved`);
+  }
+  const data = decodeFloat32(wire.data);
+  if (data.length !== original.data.length) throw new Error(`the refined ${what} hold ${data.length} values, expected ${original.data.length}; not saved`);
+  return { frames: wire.frames, individuals: [...wire.individuals], bodyparts: [...wire.bodyparts], data: new Float32Array(data) };
+}
+
+/**
+ * The host's copy of a panel's edit history, kept from the `refine-edit` / `refine-undo` / `refine-redo` /
+ * `refine-history` messages as they come (edits are small: op, range, indices), so that a panel closed with
+ * unsaved edits loses nothing: the edits can be replayed on the table as opened (`RefineSession.saveEdits`) or
+ * handed to a reopened panel (`RefineInitMessage.restore`).
+ */
+export class RefineEditLog {
+  constructor(private current: RefineHistory = emptyHistory()) {}
+
+  get history(): RefineHistory {
+    return this.current;
+  }
+
+  /** Edits between the saved state and the panel's (0: nothing to lose). */
+  get unsaved(): number {
+    return unsavedEditCount(this.current);
+  }
+
+  /** Takes in one history message; false for anything else (or an undo/redo with nothing to undo/redo). */
+  record(message: RefinePanelToHost): boolean {
+    const h = this.current;
+    switch (message.type) {
+      case 'refine-edit':
+        this.current = { applied: [...h.applied, message.entry], undone: [], saved: h.saved };
+        return true;
+      case 'refine-undo': {
+        const last = h.applied[h.applied.length - 1];
+        if (!last) return false;
+        this.current = { applied: h.applied.slice(0, -1), undone: [last, ...h.undone], saved: h.saved };
+        return true;
+      }
+      case 'refine-redo': {
+        const next = h.undone[0];
+        if (!next) return false;
+        this.current = { applied: [...h.applied, next], undone: h.undone.slice(1), saved: h.saved };
+        return true;
+      }
+      case 'refine-history':
+        this.current = message.history;
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /** The ids of the applied edits (what a save started now stands for). */
+  savePoint(): number[] {
+    return this.current.applied.map((e) => e.id);
+  }
+
+  markSaved(ids: number[]): void {
+    this.current = { ...this.current, saved: [...ids] };
+  }
+}
+
+/** What saving the replayed edits came to: written, or refused because the refined file exists, or an error. */
+export type SaveEditsResult = { type: 'refine-saved'; files: string[] } | { type: 'refine-error'; message: string; exists?: boolean };
+
+/**
+ * Edits of refinement panels closed with unsaved edits (VS Code cannot veto closing a webview), by table: kept until
+ * they are saved or handed to the table's next panel (`take`, as `RefineSession`'s `restore`).
+ */
+export class ClosedRefineEdits {
+  private readonly byFile = new Map<string, RefineSession>();
+
+  /** A closing panel's session: its edits kept, and the warning to show; undefined when nothing is unsaved. */
+  keep(session: RefineSession): string | undefined {
+    const count = session.log.unsaved;
+    if (count === 0) return undefined;
+    this.byFile.set(path.resolve(session.file), session);
+    return `${path.basename(session.file)} was closed with ${count} unsaved edit${count === 1 ? '' : 's'}`;
+  }
+
+  /** The kept edits of `file` (no longer kept: the caller's panel has them now). */
+  take(file: string): RefineHistory | undefined {
+    const key = path.resolve(file);
+    const session = this.byFile.get(key);
+    this.byFile.delete(key);
+    return session?.log.history;
+  }
+
+  /** Whether `session`'s edits are still the ones kept (not taken by a reopened panel, not saved). */
+  holds(session: RefineSession): boolean {
+    return this.byFile.get(path.resolve(session.file)) === session;
+  }
+
+  /** Forgets `session`'s edits once saved (only if they are still the ones kept). */
+  saved(session: RefineSession): void {
+    if (this.holds(session)) this.byFile.delete(path.resolve(session.file));
+  }
+}
 
 /**
  * One open table: answers the panel's messages. `refine-ready` → `refine-init`, `refine-get-frame` →
  * `refine-frame` (decoded through src-core/video, a few frames ahead cached), `refine-save` → `refine-saved` or
- * `refine-error`. Malformed messages are ignored; `refine-dirty` goes to `onDirty`.
+ * `refine-error`; edit-history messages go to `log`. Malformed messages are ignored; `refine-dirty` goes to `onDirty`.
  */
 export class RefineSession {
   private opened: OpenedTable | undefined;
-  private readonly cache = new Map<number, Frame>();
+  private readonly cache = new VideoFrameCache((video, start, end) => this.core.frames(video, start, end));
+  /** The panel's edits as they happen (`restore`: a closed panel's, handed to the reopened one in `refine-init`). */
+  readonly log: RefineEditLog;
 
   constructor(
     readonly file: string,
     private readonly core: RefineCore = refineCore(),
-    private readonly options: { configPath?: string; video?: string; onDirty?(dirty: boolean): void } = {},
-  ) {}
+    private readonly options: { configPath?: string; video?: string; onDirty?(dirty: boolean): void; restore?: RefineHistory } = {},
+  ) {
+    this.log = new RefineEditLog(options.restore);
+  }
 
   get target(): string {
     return refinedPath(this.file);
@@ -188,8 +302,10 @@ export class RefineSession {
             targetExists: fs.existsSync(this.target),
             ...(video ? { video: { path: video.path, width: video.width, height: video.height, fps: video.fps } } : {}),
             scorer: table.scorer,
-            poses: { frames: table.poses.frames, individuals: [...table.poses.individuals], bodyparts: [...table.poses.bodyparts], data: encodeFloat32(table.poses.data) },
+            poses: wirePoses(table.poses),
+            ...(table.unique ? { unique: wirePoses(table.unique) } : {}),
             config,
+            ...(this.log.history.applied.length + this.log.history.undone.length > 0 ? { restore: this.log.history } : {}),
           };
         }
         case 'refine-get-frame': {
@@ -198,19 +314,21 @@ export class RefineSession {
           return { type: 'refine-frame', index: message.index, width: frame.width, height: frame.height, rgb: encodeBytes(frame.data) };
         }
         case 'refine-save': {
-          const opened = this.opened ?? (this.opened = await this.core.open(this.file, { configPath: this.options.configPath, video: this.options.video }));
-          const poses = this.checkPoses(message.poses, opened.table.poses);
-          const target = this.target;
-          // Never over the table the refinement started from (a `_refined` table may be refined again in place).
-          if (path.resolve(target) === path.resolve(this.file) && !path.parse(this.file).name.endsWith('_refined')) throw new Error('the refined table would replace the original; not saved');
-          const csvTarget = target.replace(/\.h5$/i, '.csv');
-          if (!message.overwrite && (fs.existsSync(target) || fs.existsSync(csvTarget))) {
-            return { type: 'refine-error', message: `${path.basename(target)} exists already; save again to overwrite it`, exists: true };
-          }
-          return { type: 'refine-saved', files: await this.core.save(target, poses, opened.table, message.overwrite) };
+          // The edits this save stands for, taken before any await: later edits are not in it.
+          const ids = this.log.savePoint();
+          const opened = await this.table();
+          const poses = checkPoses(message.poses, opened.table.poses, 'poses');
+          const unique = message.unique ? checkPoses(message.unique, opened.table.unique, 'unique body parts') : undefined;
+          return await this.write(poses, unique, message.overwrite, ids);
         }
         case 'refine-dirty':
           this.options.onDirty?.(message.dirty);
+          return undefined;
+        case 'refine-edit':
+        case 'refine-undo':
+        case 'refine-redo':
+        case 'refine-history':
+          this.log.record(message);
           return undefined;
       }
     } catch (error) {
@@ -218,46 +336,57 @@ export class RefineSession {
     }
   }
 
-  /** The panel edits the individuals, body parts and frames it was given; anything else is refused. */
-  private checkPoses(wire: WirePoses, original: PoseArray): PoseArray {
-    const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
-    if (wire.frames !== original.frames || !same(wire.individuals, original.individuals) || !same(wire.bodyparts, original.bodyparts)) {
-      throw new Error('the refined poses do not have the frames, individuals and body parts of the table; not saved');
+  /**
+   * Saves what the panel showed without the panel: the logged edits replayed on the table as opened through
+   * src-core/stitch/edit.ts (the very arrays the panel's Save would have sent), written as the Save button does
+   * (`<stem>_refined.h5` + `.csv`; an existing one only with `overwrite`). Marks the log saved when written.
+   */
+  async saveEdits(overwrite: boolean): Promise<SaveEditsResult> {
+    const ids = this.log.savePoint();
+    try {
+      const opened = await this.table();
+      const replayed = this.replay(opened.table);
+      return await this.write(replayed.poses, replayed.unique, overwrite, ids);
+    } catch (error) {
+      return { type: 'refine-error', message: `${path.basename(this.file)}: ${error instanceof Error ? error.message : String(error)}` };
     }
-    const data = decodeFloat32(wire.data);
-    if (data.length !== original.data.length) throw new Error(`the refined poses hold ${data.length} values, expected ${original.data.length}; not saved`);
-    return { frames: wire.frames, individuals: [...wire.individuals], bodyparts: [...wire.bodyparts], data: new Float32Array(data) };
+  }
+
+  /** The log's applied edits replayed on `table` (the table as opened). */
+  replay(table: TrackedPoses): TrackedPoses {
+    const applied = this.log.history.applied;
+    let out: TrackedPoses = table;
+    for (const entry of applied) {
+      try {
+        out = applyEdit(out, entry.edit).table;
+      } catch (error) {
+        throw new Error(`edit ${entry.id} (${entry.edit.op}) does not fit the table: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    return out;
+  }
+
+  private async table(): Promise<OpenedTable> {
+    return this.opened ?? (this.opened = await this.core.open(this.file, { configPath: this.options.configPath, video: this.options.video }));
+  }
+
+  private async write(poses: PoseArray, unique: PoseArray | undefined, overwrite: boolean, ids: number[]): Promise<SaveEditsResult> {
+    const opened = await this.table();
+    const target = this.target;
+    // Never over the table the refinement started from (a `_refined` table may be refined again in place).
+    if (path.resolve(target) === path.resolve(this.file) && !path.parse(this.file).name.endsWith('_refined')) throw new Error('the refined table would replace the original; not saved');
+    const csvTarget = target.replace(/\.h5$/i, '.csv');
+    if (!overwrite && (fs.existsSync(target) || fs.existsSync(csvTarget))) {
+      return { type: 'refine-error', message: `${path.basename(target)} exists already; save again to overwrite it`, exists: true };
+    }
+    const files = await this.core.save(target, poses, opened.table, overwrite, unique);
+    this.log.markSaved(ids);
+    return { type: 'refine-saved', files };
   }
 
   private async frame(index: number): Promise<Frame | undefined> {
-    const cached = this.cache.get(index);
-    if (cached) {
-      this.cache.delete(index);
-      this.cache.set(index, cached);
-      return cached;
-    }
-    const video = this.opened?.video;
-    if (!video) return undefined;
-    if (index >= video.frameCount && video.frameCount > 0) return undefined;
-    try {
-      return await this.decode(video, index);
-    } catch {
-      return undefined; // a damaged stretch of video: the panel shows the poses without a picture
-    }
-  }
-
-  private async decode(video: VideoInfo, index: number): Promise<Frame | undefined> {
-    // Stepping backwards (the next frame is cached): the run ends at `index`; otherwise it starts there.
-    const last = video.frameCount > 0 ? video.frameCount : Number.MAX_SAFE_INTEGER;
-    const backwards = this.cache.has(index + 1);
-    const start = backwards ? Math.max(0, index - DECODE_AHEAD + 1) : index;
-    const end = Math.min(backwards ? index + 1 : index + DECODE_AHEAD, last);
-    const frames = await this.core.frames(video, start, end);
-    for (const f of frames) {
-      this.cache.set(f.index, f);
-      while (this.cache.size > FRAME_CACHE) this.cache.delete(this.cache.keys().next().value as number);
-    }
-    return frames.find((f) => f.index === index);
+    // A damaged stretch of video answers undefined: the panel shows the poses without a picture.
+    return this.cache.frame(this.opened?.video, index);
   }
 }
 

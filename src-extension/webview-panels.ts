@@ -40,6 +40,11 @@ export class KeyedPanels implements vscode.Disposable {
     );
   }
 
+  /** Whether a panel of `key` is open (visible or not). */
+  isOpen(key: string): boolean {
+    return this.panels.has(path.resolve(key));
+  }
+
   /** Opens (or reveals) the panel of `key`. */
   show(key: string): vscode.WebviewPanel {
     const resolved = path.resolve(key);

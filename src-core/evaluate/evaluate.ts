@@ -3,7 +3,8 @@
  * test images (full frames, no augmentation), its detections are assembled into animals exactly as `herd analyze`
  * does, and the poses are scored against the labels: DeepLabCut's "RMSE" (a mean pixel distance after matching
  * animals by OKS), the same above the p-cutoff, and OKS mAP / mAR (metrics.ts). With `plotting`, the images are also
- * drawn with their labels and the very predictions that were scored (plots.ts).
+ * drawn with their labels and the very predictions that were scored (plots.ts). Per snapshot, those predictions go to
+ * `<scorer>.h5` and the per body part errors to `<scorer>-keypoint-results.csv` (outputs.ts); results.ts reads it all back.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -20,6 +21,7 @@ import { keypointErrors, meanAveragePrecision, poolErrors, resolvePcutoffs, uniq
 import { EvaluationPlotter, isPlottingMode, PLOTTING_MODES, type PlottingMode } from './plots';
 import { selectPafGraphForShuffle } from './prune-graph';
 import { chooseSnapshots, evaluationFolder, openSnapshot, snapshotScorer, type SnapshotRunner } from './snapshot-runner';
+import { writeKeypointResults, writePredictions, type PredictedImage } from './outputs';
 
 export interface EvaluateOptions {
   shuffles?: number[];
@@ -63,6 +65,10 @@ export interface SplitScores {
   mAP: number;
   mAR: number;
   perBodypart: number[];
+  /** Per body part errors above the p-cutoff; then the unique body parts' errors (empty without unique parts). */
+  perBodypartPcutoff: number[];
+  uniquePerBodypart: number[];
+  uniquePerBodypartPcutoff: number[];
 }
 
 export interface SnapshotEvaluation {
@@ -78,6 +84,9 @@ export interface SnapshotEvaluation {
   test: SplitScores;
   /** With `plotting`: the `LabeledImages_<scorer>` folder and how many images were drawn into it. */
   plots?: { folder: string; images: number };
+  /** `<scorer>.h5` (every scored image's predictions) and `<scorer>-keypoint-results.csv` (outputs.ts). */
+  predictionsFile: string;
+  keypointResultsFile: string;
 }
 
 export interface EvaluateResult {
@@ -168,10 +177,12 @@ async function evaluateSnapshot(shuffle: LoadedShuffle, file: string, options: E
           uniquePcutoffs: resolvePcutoffs(pcutoff, 'unique', info.uniqueBodyparts.length, names),
         }, shuffle.project.config as unknown as Record<string, unknown>)
       : undefined;
+    const predicted: PredictedImage[] = [];
     const score = async (indices: number[], split: 'train' | 'test') => {
       const samples = await loadSamples(shuffle, indices, setup, { signal: options.signal });
       const onImage: OnImage = (sample, image) => {
         plotter?.plot(sample.image, sample.imagePath, split, image);
+        predicted.push({ split, imagePath: sample.imagePath, pred: image.pred, uniquePred: image.uniquePred });
         options.onPredictions?.({ snapshot: file, split, imagePath: sample.imagePath, ...image });
       };
       const task = `evaluate ${path.basename(file)} (${split}${plotter ? ', plotting' : ''})`;
@@ -179,6 +190,12 @@ async function evaluateSnapshot(shuffle: LoadedShuffle, file: string, options: E
     };
     const train = await score(shuffle.trainIndices, 'train');
     const test = await score(shuffle.testIndices, 'test');
+    const folder = evaluationFolder(shuffle);
+    const project = shuffle.project;
+    const individuals = project.multiAnimal ? info.individuals : info.individuals.slice(0, 1);
+    const predictionsFile = await writePredictions(folder, { scorer, multiAnimal: project.multiAnimal, individuals, bodyparts: info.bodyparts, uniqueBodyparts: info.uniqueBodyparts }, predicted);
+    const parts = (s: SplitScores) => ({ perBodypart: [...s.perBodypart, ...s.uniquePerBodypart], perBodypartPcutoff: [...s.perBodypartPcutoff, ...s.uniquePerBodypartPcutoff] });
+    const keypointResultsFile = writeKeypointResults(folder, scorer, [...info.bodyparts, ...info.uniqueBodyparts], parts(train), parts(test));
     return {
       shuffle: shuffle.shuffle,
       trainFraction: shuffle.trainFraction,
@@ -190,6 +207,8 @@ async function evaluateSnapshot(shuffle: LoadedShuffle, file: string, options: E
       train,
       test,
       ...(plotter ? { plots: { folder: plotter.folder, images: plotter.written } } : {}),
+      predictionsFile,
+      keypointResultsFile,
     };
   } finally {
     runner.dispose();
@@ -237,9 +256,20 @@ function scoreSplit(
   }
   const names = { bodyparts: info.bodyparts, uniqueBodyparts: info.uniqueBodyparts };
   const errors = keypointErrors(images, K, { pcutoff, ...names });
-  const pooled = U > 0 ? poolErrors(errors, uniqueErrors(uniqueImages, U, { pcutoff, ...names })) : errors;
+  const unique = U > 0 ? uniqueErrors(uniqueImages, U, { pcutoff, ...names }) : undefined;
+  const pooled = unique ? poolErrors(errors, unique) : errors;
   const { mAP, mAR } = meanAveragePrecision(images, K);
-  return { images: samples.length, rmse: pooled.rmse, rmsePcutoff: pooled.rmsePcutoff, mAP, mAR, perBodypart: errors.perBodypart };
+  return {
+    images: samples.length,
+    rmse: pooled.rmse,
+    rmsePcutoff: pooled.rmsePcutoff,
+    mAP,
+    mAR,
+    perBodypart: errors.perBodypart,
+    perBodypartPcutoff: errors.perBodypartPcutoff,
+    uniquePerBodypart: unique?.perBodypart ?? [],
+    uniquePerBodypartPcutoff: unique?.perBodypartPcutoff ?? [],
+  };
 }
 
 const COLUMNS = ['Training epochs', '%Training dataset', 'Shuffle number', 'Snapshot', 'Train error(px)', 'Test error(px)', 'p-cutoff used', 'Train error with p-cutoff', 'Test error with p-cutoff', 'train mAP', 'test mAP', 'train mAR', 'test mAR'];

@@ -243,3 +243,152 @@ export function removeShortSwaps(pose: PoseArray, minSwapLength: number): { pose
   }
   return { pose: out, swaps };
 }
+
+// -- Single points ------------------------------------------------------------------------------------------------
+
+/**
+ * Likelihood of a point moved by hand. DeepLabCut's refine GUI (`TrackletVisualizer.save_coords`) sets the
+ * probability of a displaced keypoint to 1: a person put it there.
+ */
+export const MOVED_LIKELIHOOD = 1;
+
+function checkPoint(pose: PoseArray, frame: number, individual: number, bodypart: number): void {
+  if (!Number.isInteger(frame) || frame < 0 || frame >= pose.frames) throw new RangeError(`frame ${frame} is not one of 0..${pose.frames - 1}`);
+  checkIndividual(pose, individual);
+  if (!Number.isInteger(bodypart) || bodypart < 0 || bodypart >= pose.bodyparts.length) {
+    throw new RangeError(`body part ${bodypart} is not one of 0..${pose.bodyparts.length - 1}`);
+  }
+}
+
+/** Puts one point at (x, y) with likelihood `MOVED_LIKELIHOOD` (1, as DeepLabCut's refine GUI does). */
+export function movePoint(pose: PoseArray, frame: number, individual: number, bodypart: number, x: number, y: number): PoseArray {
+  checkPoint(pose, frame, individual, bodypart);
+  if (!Number.isFinite(x) || !Number.isFinite(y)) throw new RangeError(`a point moves to finite coordinates, not (${x}, ${y})`);
+  const out = copy(pose);
+  const o = at(out, frame, individual) + 3 * bodypart;
+  out.data[o] = x;
+  out.data[o + 1] = y;
+  out.data[o + 2] = MOVED_LIKELIHOOD;
+  return out;
+}
+
+/** Sets one point (x, y and likelihood) to NaN, as DeepLabCut's refine GUI does when a point is removed. */
+export function deletePoint(pose: PoseArray, frame: number, individual: number, bodypart: number): PoseArray {
+  checkPoint(pose, frame, individual, bodypart);
+  const out = copy(pose);
+  const o = at(out, frame, individual) + 3 * bodypart;
+  out.data[o] = out.data[o + 1] = out.data[o + 2] = Number.NaN;
+  return out;
+}
+
+// -- Edits as data -------------------------------------------------------------------------------------------------
+
+/** A tracked table's arrays: the animals, and the unique body parts (the `single` individual) when there are any. */
+export interface TrackedPoses {
+  poses: PoseArray;
+  unique?: PoseArray;
+}
+
+/**
+ * One edit as plain data (indices, ranges and parameters, never the arrays), so that an editor can log it and
+ * anyone can replay it on the table it started from with `applyEdit` and get the same arrays bit for bit.
+ * `unique: true` addresses the unique body parts (individual 0 of `TrackedPoses.unique`).
+ */
+export type PoseEdit =
+  | { op: 'swap'; a: number; b: number; range: FrameRange }
+  /** `individuals` absent: all of them; `unique`: the unique body parts too. */
+  | { op: 'delete-range'; range: FrameRange; individuals?: number[]; unique?: boolean }
+  | { op: 'fill-gaps'; maxGap: number }
+  | { op: 'short-swaps'; minSwapLength: number }
+  | { op: 'short-tracklets'; minTrackletLength: number }
+  | { op: 'move-point'; frame: number; individual: number; bodypart: number; x: number; y: number; unique?: boolean }
+  | { op: 'delete-point'; frame: number; individual: number; bodypart: number; unique?: boolean };
+
+function uniqueOf(table: TrackedPoses): PoseArray {
+  if (!table.unique) throw new RangeError('this table has no unique body parts');
+  return table.unique;
+}
+
+/**
+ * Applies one edit. Arrays the edit leaves alone are returned as they were (same object); `changed` counts the
+ * points (or, for `short-swaps`, the swaps) it changed, 0 when it did nothing. Fill gaps and short tracklets treat
+ * the unique body parts' trajectories as the animals'; swaps only concern animals.
+ */
+export function applyEdit(table: TrackedPoses, edit: PoseEdit): { table: TrackedPoses; changed: number } {
+  const { poses, unique } = table;
+  const withUnique = (p: PoseArray, u: PoseArray | undefined) => ({ poses: p, ...(u ? { unique: u } : {}) });
+  switch (edit.op) {
+    case 'swap':
+      return { table: withUnique(swapIndividuals(poses, edit.a, edit.b, edit.range), unique), changed: edit.a === edit.b ? 0 : 1 };
+    case 'delete-range': {
+      const p = edit.individuals && edit.individuals.length === 0 ? poses : deletePoints(poses, { range: edit.range, ...(edit.individuals ? { individuals: edit.individuals } : {}) });
+      const u = edit.unique ? deletePoints(uniqueOf(table), { range: edit.range }) : unique;
+      return { table: withUnique(p, u), changed: 1 };
+    }
+    case 'fill-gaps': {
+      const a = fillGaps(poses, edit.maxGap);
+      const b = unique ? fillGaps(unique, edit.maxGap) : undefined;
+      return { table: withUnique(a.filled ? a.pose : poses, b && b.filled ? b.pose : unique), changed: a.filled + (b?.filled ?? 0) };
+    }
+    case 'short-swaps': {
+      const r = removeShortSwaps(poses, edit.minSwapLength);
+      return { table: withUnique(r.swaps.length ? r.pose : poses, unique), changed: r.swaps.length };
+    }
+    case 'short-tracklets': {
+      const a = removeShortTracklets(poses, edit.minTrackletLength);
+      const b = unique ? removeShortTracklets(unique, edit.minTrackletLength) : undefined;
+      return { table: withUnique(a.removed ? a.pose : poses, b && b.removed ? b.pose : unique), changed: a.removed + (b?.removed ?? 0) };
+    }
+    case 'move-point':
+      return edit.unique
+        ? { table: withUnique(poses, movePoint(uniqueOf(table), edit.frame, edit.individual, edit.bodypart, edit.x, edit.y)), changed: 1 }
+        : { table: withUnique(movePoint(poses, edit.frame, edit.individual, edit.bodypart, edit.x, edit.y), unique), changed: 1 };
+    case 'delete-point':
+      return edit.unique
+        ? { table: withUnique(poses, deletePoint(uniqueOf(table), edit.frame, edit.individual, edit.bodypart)), changed: 1 }
+        : { table: withUnique(deletePoint(poses, edit.frame, edit.individual, edit.bodypart), unique), changed: 1 };
+  }
+}
+
+const isIndex = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+
+function parseRange(v: unknown): FrameRange | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const { start, end } = v as Record<string, unknown>;
+  return isIndex(start) && isIndex(end) && start <= end ? { start, end } : undefined;
+}
+
+/** Checks an edit that crossed a boundary (a webview message, a saved state): a well-formed copy, or undefined. */
+export function parsePoseEdit(value: unknown): PoseEdit | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  const unique = v.unique === true ? { unique: true as const } : {};
+  switch (v.op) {
+    case 'swap': {
+      const range = parseRange(v.range);
+      return range && isIndex(v.a) && isIndex(v.b) ? { op: 'swap', a: v.a, b: v.b, range } : undefined;
+    }
+    case 'delete-range': {
+      const range = parseRange(v.range);
+      if (!range) return undefined;
+      if (v.individuals !== undefined && !(Array.isArray(v.individuals) && v.individuals.every(isIndex))) return undefined;
+      return { op: 'delete-range', range, ...(Array.isArray(v.individuals) ? { individuals: [...(v.individuals as number[])] } : {}), ...unique };
+    }
+    case 'fill-gaps':
+      return isCount(v.maxGap) ? { op: 'fill-gaps', maxGap: v.maxGap } : undefined;
+    case 'short-swaps':
+      return isCount(v.minSwapLength) ? { op: 'short-swaps', minSwapLength: v.minSwapLength } : undefined;
+    case 'short-tracklets':
+      return isCount(v.minTrackletLength) ? { op: 'short-tracklets', minTrackletLength: v.minTrackletLength } : undefined;
+    case 'move-point':
+      if (!isIndex(v.frame) || !isIndex(v.individual) || !isIndex(v.bodypart)) return undefined;
+      if (typeof v.x !== 'number' || typeof v.y !== 'number' || !Number.isFinite(v.x) || !Number.isFinite(v.y)) return undefined;
+      return { op: 'move-point', frame: v.frame, individual: v.individual, bodypart: v.bodypart, x: v.x, y: v.y, ...unique };
+    case 'delete-point':
+      if (!isIndex(v.frame) || !isIndex(v.individual) || !isIndex(v.bodypart)) return undefined;
+      return { op: 'delete-point', frame: v.frame, individual: v.individual, bodypart: v.bodypart, ...unique };
+    default:
+      return undefined;
+  }
+}

@@ -281,6 +281,45 @@ async function main(): Promise<void> {
       return `${path.basename(refined)} equals the true tracks; panel open ${results.refinePanelOpenMs} ms`;
     });
 
+    await check('Grab Frames… on a video scrubs it and G adds the frame to labeled-data', async () => {
+      // synth.mp4's labeled frames are 0, 2, 3, 5, …: frame 1 was never extracted.
+      const target = path.join(WS, 'labeled-data', 'synth', 'img01.png');
+      assert.equal(fs.existsSync(target), false);
+      const opened = Date.now();
+      await runCommand(page, 'Herd: Grab Frames…');
+      const pick = page.locator('.quick-input-list .monaco-list-row', { hasText: 'synth.mp4' }).first();
+      if (await pick.waitFor({ timeout: 5000 }).then(() => true, () => false)) await pick.click();
+      const panel = await webviewFrame(page, '[data-testid=stage][data-shown="0"]');
+      results.grabberPanelOpenMs = Date.now() - opened;
+      await panel.locator('[data-testid=picture]').click();
+      await page.keyboard.press('ArrowRight');
+      await panel.locator('[data-testid=stage][data-shown="1"]').waitFor({ timeout: 10000 });
+      await page.keyboard.press('g');
+      await until('img01.png on disk', () => fs.existsSync(target), 20000);
+      await panel.locator('[data-testid=extracted]', { hasText: 'img01.png' }).waitFor({ timeout: 10000 });
+      await page.screenshot({ path: path.join(OUT, '3c-grabber.png') });
+      return `${path.relative(WS, target)} written; panel open ${results.grabberPanelOpenMs} ms`;
+    });
+
+    await check('Show Evaluation Results lists the evaluated snapshot; a click on an image opens it in the labeling panel', async () => {
+      const opened = Date.now();
+      await runCommand(page, 'Herd: Show Evaluation Results');
+      const panel = await webviewFrame(page, '[data-testid=results] [data-testid=row]');
+      await panel.locator('[data-testid=thumb]').first().waitFor({ timeout: 20000 });
+      results.evaluationPanelOpenMs = Date.now() - opened;
+      const rows = await panel.locator('[data-testid=results] [data-testid=row]').count();
+      const thumbs = panel.locator('[data-testid=thumb]');
+      const count = await thumbs.count();
+      // The labeling panel (opened above) shows img00; open the gallery's last image instead.
+      const last = thumbs.nth(count - 1);
+      const image = (await last.getAttribute('data-image'))!;
+      assert.ok(image.startsWith('labeled-data/synth/') && !image.endsWith('img00.png'), image);
+      await last.click();
+      await webviewFrame(page, `[data-testid=stage][data-loaded="${image}"]`, 20000);
+      await page.screenshot({ path: path.join(OUT, '3d-evaluation.png') });
+      return `${rows} snapshot row(s), ${count} images; ${image} opened for labeling; panel open ${results.evaluationPanelOpenMs} ms`;
+    });
+
     await check('the $herd problem matcher turns a failed task\'s located error into a Problems entry', async () => {
       const broken = path.join(WS, 'broken', 'config.yaml');
       await runCommand(page, 'Herd: Select Project…');

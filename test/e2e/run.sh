@@ -49,6 +49,10 @@ mv "$RUN/more/synth.mp4" "$RUN/more/second.mp4"
 node dist/herd.js add-videos "$WS/config.yaml" "$RUN/more/second.mp4" > /dev/null
 # A tracked table (3 mice, a known identity swap) beside synth.mp4, for the refinement panel.
 node --import tsx test/e2e/tracked-fixture.ts "$WS/videos/synth.mp4" 30 > /dev/null
+# A trained (2 epochs of herd_small, ~20 s) and evaluated shuffle, for the evaluation panel.
+node dist/herd.js create-training-dataset "$WS/config.yaml" --net-type herd_small > "$RUN/train.log" 2>&1
+node dist/herd.js train "$WS/config.yaml" --epochs 2 --batch-size 4 >> "$RUN/train.log" 2>&1
+node dist/herd.js evaluate "$WS/config.yaml" >> "$RUN/train.log" 2>&1 || { tail -20 "$RUN/train.log" >&2; exit 1; }
 node dist/herd.js extract-frames "$WS/broken/config.yaml" > "$WS/run.herdlog" 2>&1 || true   # (fails: no such file yet)
 mkdir -p "$WS/broken" "$WS/new-projects"
 sed 's/^numframes2pick:.*/numframes2pick: many/' "$WS/config.yaml" > "$WS/broken/config.yaml"

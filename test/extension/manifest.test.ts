@@ -5,7 +5,7 @@ import { WORKFLOW_STEPS, TRACK_METHODS } from '../../src-extension/workflow';
 
 const manifest = JSON.parse(fs.readFileSync('package.json', 'utf8'));
 const contributes = manifest.contributes;
-const EXTRA_COMMANDS = ['refresh', 'selectProject', 'openItem', 'revealItem'];
+const EXTRA_COMMANDS = ['refresh', 'selectProject', 'openItem', 'revealItem', 'showEvaluation', 'grabFrames'];
 
 test('the manifest points at the extension bundle and activates on a config.yaml', () => {
   assert.equal(manifest.main, './dist/extension.js');
@@ -102,7 +102,7 @@ test('config.yaml injection grammar: body-part and individuals lists', () => {
 test('webview panels: each view type restores on activation, each bundle is built and packaged', () => {
   const esbuild = fs.readFileSync('esbuild.mjs', 'utf8');
   const ignore = fs.readFileSync('.vscodeignore', 'utf8');
-  for (const [viewType, entry] of [['herd.labeling', 'webviews/labeling/main.tsx'], ['herd.refine', 'webviews/refine/main.tsx']]) {
+  for (const [viewType, entry] of [['herd.labeling', 'webviews/labeling/main.tsx'], ['herd.refine', 'webviews/refine/main.tsx'], ['herd.grabber', 'webviews/grabber/main.tsx'], ['herd.evaluation', 'webviews/evaluate/main.tsx']]) {
     assert.ok(manifest.activationEvents.includes(`onWebviewPanel:${viewType}`), viewType);
     assert.ok(esbuild.includes(entry), entry);
   }

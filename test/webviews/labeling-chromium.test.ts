@@ -73,7 +73,11 @@ describe('labeling webview in Chromium', { skip: missing }, () => {
       const m = /^\/img(\d)\.png$/.exec(url);
       if (url === '/') {
         const autosaveMs = Number(/autosave=(\d+)/.exec(query)?.[1] ?? 0);
-        const init: InitMessage = { type: 'init', folder: '/p/labeled-data/vid', frames: frames(4, (i) => `${origin}/img${i}.png`), labels: table(), config: { ...config(), autosaveMs } };
+        const asked = /image=(\d)/.exec(query)?.[1];
+        const init: InitMessage = {
+          type: 'init', folder: '/p/labeled-data/vid', frames: frames(4, (i) => `${origin}/img${i}.png`), labels: table(), config: { ...config(), autosaveMs },
+          ...(asked ? { image: `labeled-data/vid/img00${asked}.png` } : {}),
+        };
         send('text/html', page(init));
       } else if (url === '/labeling.js') send('text/javascript', fs.readFileSync(BUNDLE));
       else if (url === '/labeling.css') send('text/css', fs.readFileSync(BUNDLE.replace(/\.js$/, '.css')));
@@ -328,6 +332,18 @@ describe('labeling webview in Chromium', { skip: missing }, () => {
     const saved = (saves[0] as Extract<PanelToHost, { type: 'save' }>).table;
     near(at(saved, 2, 'mouse1', 'snout'), [70, 80], 'autosaved point');
     await until(async () => (await tab.locator('[data-testid=dirty]').textContent()) === 'saved', 'saved after the autosave');
+    assert.deepEqual(problems, []);
+  });
+
+  it('opens at the frame another panel asked for (init.image), and a reveal message selects another', async () => {
+    await tab.goto(base + '?image=2');
+    await tab.locator('[data-testid=stage]').waitFor();
+    await until(async () => (await tab.locator('[data-testid=stage]').getAttribute('data-frame')) === '2', 'frame 3 selected by init');
+    await tab.evaluate(`window.postMessage({ type: 'reveal', image: 'labeled-data/vid/img001.png' }, '*')`);
+    await until(async () => (await tab.locator('[data-testid=stage]').getAttribute('data-frame')) === '1', 'frame 2 selected by reveal');
+    await tab.evaluate(`window.postMessage({ type: 'reveal', image: 'labeled-data/other/img000.png' }, '*')`);
+    await settle();
+    assert.equal((await stage()).frame, 1, 'an image the folder lacks changes nothing');
     assert.deepEqual(problems, []);
   });
 });

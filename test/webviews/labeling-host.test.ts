@@ -69,6 +69,15 @@ describe('labeling host (no VS Code)', () => {
     assert.ok(!fs.existsSync(path.join(folder, 'CollectedData_Jane.csv')));
   });
 
+  it('init selects the frame another panel asked for (once), when the folder has it', async () => {
+    const folder = makeProject();
+    const asked = ['labeled-data/m3v1/img007.png', 'labeled-data/other/img000.png'];
+    const withImage = { ...session(folder), takeImage: () => asked.shift() };
+    assert.equal(((await handlePanelMessage({ type: 'ready' }, withImage)) as InitMessage).image, 'labeled-data/m3v1/img007.png');
+    assert.equal('image' in ((await handlePanelMessage({ type: 'ready' }, withImage)) as InitMessage), false, 'another folder’s image is not selected');
+    assert.equal('image' in ((await handlePanelMessage({ type: 'ready' }, withImage)) as InitMessage), false, 'nothing asked');
+  });
+
   it('ignores malformed messages, reports dirty, turns core failures into error messages', async () => {
     const dirty: boolean[] = [];
     const failing: LabelingCore = { load: async () => { throw new Error('no such folder'); }, save: async () => [] };

@@ -13,9 +13,10 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import { openChromium, whyNoChromium } from '../helpers/chromium';
 import { poseOffset } from '../../src-core/common/pose';
+import { imageToScreen, type View } from '../../webviews/labeling/view';
 import * as S from '../../webviews/refine/state';
 import type { RefineInitMessage, RefinePanelToHost } from '../../webviews/shared/messages';
-import { fixed, GAP, refineConfig, SWAP, tracked } from './refine-fixture';
+import { fixed, GAP, refineConfig, SWAP, tracked, UNIQUE_GAP, uniqueParts } from './refine-fixture';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BUNDLE = path.join(ROOT, 'dist/webviews/refine.js');
@@ -28,10 +29,15 @@ const H = 200;
 const FRAMES = 40;
 const same = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
 
-function init(): RefineInitMessage {
+const UNIQUE_COLOR = '#ff00ff';
+
+/** `unique`: the table has unique body parts (`uniqueParts`). */
+function init(unique = false): RefineInitMessage {
   return {
     type: 'refine-init', file: '/p/videos/m3v1DLC_x_el.h5', target: '/p/videos/m3v1DLC_x_el_refined.h5', targetExists: false,
-    video: { path: '/p/videos/m3v1.mp4', width: W, height: H, fps: 10 }, scorer: 'DLC_x', poses: S.posesToWire(tracked(FRAMES)), config: refineConfig(),
+    video: { path: '/p/videos/m3v1.mp4', width: W, height: H, fps: 10 }, scorer: 'DLC_x', poses: S.posesToWire(tracked(FRAMES)),
+    ...(unique ? { unique: S.posesToWire(uniqueParts(FRAMES)) } : {}),
+    config: { ...refineConfig(), uniqueColor: UNIQUE_COLOR },
   };
 }
 
@@ -41,7 +47,7 @@ function page(query: string): string {
 <script nonce="${NONCE}">
 window.__sent = [];
 if (!location.search.includes('keep')) sessionStorage.clear();
-const INIT = ${JSON.stringify(init())};
+const INIT = ${JSON.stringify(init(query.includes('unique')))};
 let refuse = ${exists};
 function picture(index) {
   const bytes = new Uint8Array(${W * H * 3});
@@ -226,6 +232,203 @@ describe('refinement webview in Chromium', { skip: missing }, () => {
     await tab.goto(base + '?keep');
     await tab.locator('[data-testid=timeline][data-drawn="1"], [data-testid=timeline][data-drawn="2"]').first().waitFor();
     assert.equal(await tab.locator('[data-testid=dirty]').textContent(), 'saved', 'saved edits are not kept as unsaved');
+    assert.deepEqual(problems, []);
+  });
+
+  async function settle(): Promise<void> {
+    await tab.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))');
+  }
+
+  async function stage(): Promise<{ view: View; left: number; top: number }> {
+    await settle();
+    const box = tab.locator('[data-testid=stage]');
+    const rect = (await box.boundingBox())!;
+    return { view: JSON.parse((await box.getAttribute('data-view'))!) as View, left: rect.x, top: rect.y };
+  }
+
+  /** Where image point (x, y) is on the page, rounded to the whole pixel Chromium's mouse goes to. */
+  async function screenOf(ix: number, iy: number): Promise<[number, number]> {
+    const s = await stage();
+    const [sx, sy] = imageToScreen(s.view, ix, iy);
+    return [Math.round(s.left + sx), Math.round(s.top + sy)];
+  }
+
+  /** Drags from image point (ix, iy) by (dx, dy) screen pixels. */
+  async function drag(ix: number, iy: number, dx: number, dy: number): Promise<void> {
+    const [x, y] = await screenOf(ix, iy);
+    await tab.mouse.move(x, y);
+    await tab.mouse.down();
+    await tab.mouse.move(x + dx, y + dy, { steps: 6 });
+    await tab.mouse.up();
+    await settle();
+  }
+
+  const point = (p: ReturnType<typeof S.posesFromWire>, f: number, i: number, k: number) => Array.from(p.data.subarray(poseOffset(p, f, i, k), poseOffset(p, f, i, k) + 3));
+  const near = (got: number[], want: [number, number], what: string) =>
+    assert.ok(Math.abs(got[0] - want[0]) <= 0.5 && Math.abs(got[1] - want[1]) <= 0.5, `${what}: got ${got}, want ${want}`);
+  const edits = async () => (await sent()).filter((m): m is Extract<RefinePanelToHost, { type: 'refine-edit' }> => m.type === 'refine-edit');
+  const radius = (name: string) => tab.evaluate(`(() => { const c = Konva.stages[0].findOne('.${name}'); return c.radius() * c.getAbsoluteScale().x; })()`) as Promise<number>;
+
+  it('drag a point under zoom: exact image coordinates, likelihood 1, one undo step; markers keep their size; the edit is posted', async () => {
+    const r0 = await radius('point');
+    assert.equal(r0, refineConfig().dotsize);
+    const initial = await stage();
+    const [zx, zy] = await screenOf(60, 90);
+    await tab.mouse.move(zx, zy);
+    await tab.mouse.wheel(0, -400);
+    await until(async () => (await stage()).view.scale > initial.view.scale * 1.5, 'the zoom');
+    assert.equal(await radius('point'), r0, 'the same on-screen size zoomed in');
+    const zoomed = await stage();
+    // mouse2's snout in frame 0 is at (28, 80).
+    const t = tracked(FRAMES);
+    const [x0, y0] = point(t, 0, 1, 0);
+    await drag(x0, y0, 37, -23);
+    const after = await stage();
+    assert.deepEqual(after.view, zoomed.view, 'dragging a point does not pan');
+    const scale = zoomed.view.scale;
+    // The drag starts at the whole pixel nearest the point and Konva keeps that offset: the point moves by the drag.
+    const want: [number, number] = [x0 + 37 / scale, y0 - 23 / scale];
+    assert.equal(await tab.locator('[data-testid=selected]').textContent(), 'mouse2 snout: drag to move, Delete to remove');
+    const moved = S.posesFromWire((await save()).poses);
+    near(point(moved, 0, 1, 0), want, 'the dragged snout');
+    assert.equal(point(moved, 0, 1, 0)[2], 1, 'a moved point gets likelihood 1 (DeepLabCut’s refine GUI)');
+    const expected = tracked(FRAMES);
+    expected.data.set(point(moved, 0, 1, 0), poseOffset(expected, 0, 1, 0));
+    assert.ok(same(moved.data, expected.data), 'nothing else changed');
+    const posted = await edits();
+    assert.equal(posted.length, 1, 'one drag = one edit');
+    const edit = posted[0].entry.edit;
+    assert.equal(edit.op, 'move-point');
+    if (edit.op === 'move-point') {
+      assert.deepEqual([edit.frame, edit.individual, edit.bodypart, edit.unique], [0, 1, 0, undefined]);
+      assert.deepEqual([Math.fround(edit.x), Math.fround(edit.y)], point(moved, 0, 1, 0).slice(0, 2), 'the posted edit is the saved point');
+    }
+    await tab.keyboard.press('Control+z');
+    assert.ok(same(S.posesFromWire((await save()).poses).data, tracked(FRAMES).data), 'one undo restores the exact table');
+    assert.ok((await sent()).some((m) => m.type === 'refine-undo'), 'the undo is posted');
+    assert.deepEqual(problems, []);
+  });
+
+  it('click selects a point (no edit), Delete removes it (NaN), undo restores; Esc drops the selection', async () => {
+    const t = tracked(FRAMES);
+    const [x, y] = point(t, 0, 2, 1);
+    const [px, py] = await screenOf(x, y);
+    await tab.mouse.click(px, py);
+    await settle();
+    assert.equal(await tab.locator('[data-testid=selected]').textContent(), 'mouse3 tail: drag to move, Delete to remove');
+    assert.equal((await edits()).length, 0, 'a click edits nothing');
+    await tab.keyboard.press('Escape');
+    assert.equal(await tab.locator('[data-testid=selected]').count(), 0);
+    await tab.mouse.click(px, py);
+    await tab.keyboard.press('Delete');
+    assert.equal(await tab.locator('[data-testid=selected]').count(), 0);
+    assert.equal(await tab.evaluate('Konva.stages[0].find(".point").length'), 5);
+    const deleted = S.posesFromWire((await save()).poses);
+    assert.ok(point(deleted, 0, 2, 1).every(Number.isNaN), 'x, y and likelihood are NaN');
+    const expected = S.deletePoint(S.createState(tracked(FRAMES), refineConfig()), { individual: 2, bodypart: 1 });
+    assert.ok(same(deleted.data, expected.poses.data), 'only that point');
+    const [edit] = await edits();
+    assert.deepEqual(edit.entry.edit, { op: 'delete-point', frame: 0, individual: 2, bodypart: 1 });
+    await tab.keyboard.press('Control+z');
+    assert.ok(same(S.posesFromWire((await save()).poses).data, tracked(FRAMES).data));
+    // With no point selected, Delete is still "the points in the range".
+    await tab.keyboard.press('[');
+    await tab.keyboard.press('Delete');
+    assert.deepEqual((await edits()).map((m) => m.entry.edit.op), ['delete-point', 'delete-range']);
+    assert.deepEqual(problems, []);
+  });
+
+  it('unique body parts: drawn as diamonds in their colour, a timeline lane, kept through save, moved and deleted as points', async () => {
+    await open('?unique');
+    assert.equal(await tab.evaluate('Konva.stages[0].find(".unique-point").length'), 2);
+    assert.equal(await tab.evaluate('Konva.stages[0].find(".point").length'), 6);
+    assert.equal(await tab.evaluate('Konva.stages[0].findOne(".unique-point").fill()'), UNIQUE_COLOR);
+    assert.equal(await tab.evaluate('Konva.stages[0].findOne(".unique-point").sides()'), 4);
+    assert.ok(Math.abs((await radius('unique-point')) - refineConfig().dotsize * 1.4) < 1e-9, 'a constant on-screen size too');
+    assert.equal(await tab.locator('.lane-name').count(), 4);
+    assert.equal(await tab.locator('.lane-name').nth(3).textContent(), 'single');
+    assert.match((await tab.locator('[data-testid=unique-row]').textContent())!, /single 2\/2/);
+    const lanePixel = (f: number, y: number) => tab.evaluate(`(() => { const c = document.querySelector('.lanes canvas'); const x = Math.floor((${f} + 0.5) * c.width / ${FRAMES}); return Array.from(c.getContext('2d').getImageData(x, ${y}, 1, 1).data); })()`);
+    const laneTop = 14 + 3 * 18;
+    assert.notDeepEqual(await lanePixel(0, laneTop + 4), [30, 30, 30, 255], 'both unique parts seen: a full bar');
+    assert.deepEqual(await lanePixel(UNIQUE_GAP.start, laneTop + 4), [30, 30, 30, 255], 'half a bar over the feeder’s gap');
+    assert.notDeepEqual(await lanePixel(UNIQUE_GAP.start, laneTop + 15), [30, 30, 30, 255]);
+    assert.equal(await tab.locator('[data-testid=flagged]').textContent(), '2 jumps', 'the unique lane flags nothing');
+    // Saved untouched, then one moved.
+    const first = await save();
+    assert.ok(first.unique && same(S.posesFromWire(first.unique).data, uniqueParts(FRAMES).data), 'sent unchanged');
+    assert.ok(same(S.posesFromWire(first.poses).data, tracked(FRAMES).data));
+    const u = uniqueParts(FRAMES);
+    const [cx, cy] = point(u, 0, 0, 0);
+    const view = (await stage()).view;
+    await drag(cx, cy, -30, 12);
+    const moved = await save();
+    const back = S.posesFromWire(moved.unique!);
+    near(point(back, 0, 0, 0), [cx - 30 / view.scale, cy + 12 / view.scale], 'the dragged corner');
+    assert.equal(point(back, 0, 0, 0)[2], 1);
+    assert.ok(same(S.posesFromWire(moved.poses).data, tracked(FRAMES).data), 'the animals are untouched');
+    const [edit] = await edits();
+    assert.equal(edit.entry.edit.op === 'move-point' && edit.entry.edit.unique, true);
+    // Delete the feeder (selected by a click) and the unique parts over a range through "delete … of single".
+    const [fx, fy] = await screenOf(...(point(u, 0, 0, 1).slice(0, 2) as [number, number]));
+    await tab.mouse.click(fx, fy);
+    await tab.keyboard.press('Delete');
+    await tab.keyboard.press('End');
+    await tab.keyboard.press('[');
+    await tab.locator('[data-testid=delete-who]').selectOption('3');
+    await tab.locator('[data-testid=delete]').click();
+    const last = await save();
+    const lastUnique = S.posesFromWire(last.unique!);
+    assert.ok(point(lastUnique, 0, 0, 1).every(Number.isNaN), 'the deleted feeder');
+    assert.ok([...point(lastUnique, FRAMES - 1, 0, 0), ...point(lastUnique, FRAMES - 1, 0, 1)].every(Number.isNaN), 'the unique parts of the last frame');
+    assert.ok(same(S.posesFromWire(last.poses).data, tracked(FRAMES).data), 'the animals are untouched');
+    assert.deepEqual((await edits()).map((m) => m.entry.edit), [edit.entry.edit, { op: 'delete-point', frame: 0, individual: 0, bodypart: 1, unique: true }, { op: 'delete-range', range: { start: FRAMES - 1, end: FRAMES - 1 }, individuals: [], unique: true }]);
+    assert.deepEqual(problems, []);
+  });
+
+  it('the edits posted to the host replay to the table the panel saves; a reload restores them from the webview state', async () => {
+    await open('?unique');
+    await tab.keyboard.press('ArrowRight');
+    const t = tracked(FRAMES);
+    await drag(point(t, 1, 0, 0)[0], point(t, 1, 0, 0)[1], 15, 15);
+    await tab.keyboard.press('Shift+ArrowRight');
+    await tab.keyboard.press('[');
+    await tab.keyboard.press('Shift+ArrowRight');
+    await tab.keyboard.press(']');
+    await tab.keyboard.press('s');
+    await tab.locator('[data-testid=fill]').click();
+    await tab.keyboard.press('Control+z');
+    await tab.keyboard.press('Control+Shift+z');
+    await tab.keyboard.press('Control+z');
+    const saved = await save();
+    // The host's view: the messages as a log, replayed on the table as opened.
+    const { RefineEditLog } = await import('../../src-extension/refine-host');
+    const { applyEdit } = await import('../../src-core/stitch/edit');
+    const log = new RefineEditLog();
+    for (const m of await sent()) log.record(m);
+    assert.deepEqual(log.history.applied.map((e) => e.edit.op), ['move-point', 'swap']);
+    assert.deepEqual(log.history.undone.map((e) => e.edit.op), ['fill-gaps']);
+    const replayed = log.history.applied.reduce((table, e) => applyEdit(table, e.edit).table, { poses: tracked(FRAMES), unique: uniqueParts(FRAMES) } as { poses: ReturnType<typeof tracked>; unique?: ReturnType<typeof tracked> });
+    assert.ok(same(replayed.poses.data, S.posesFromWire(saved.poses).data) && same(replayed.unique!.data, S.posesFromWire(saved.unique!).data), 'the replay is the saved table');
+    await until(async () => (await tab.locator('[data-testid=dirty]').textContent()) === 'saved', 'saved');
+    // One more edit, undone, then a reload: the webview state's history brings back the table, its saved state and redo.
+    await tab.keyboard.press('Home');
+    await tab.keyboard.press('[');
+    await tab.keyboard.press(']');
+    await tab.keyboard.press('Delete');
+    await tab.keyboard.press('Control+z');
+    await tab.goto(base + '?unique&keep');
+    await tab.locator('[data-testid=timeline][data-drawn="1"], [data-testid=timeline][data-drawn="2"]').first().waitFor();
+    assert.equal(await tab.locator('[data-testid=dirty]').textContent(), 'saved', 'undone back to the saved state');
+    const told = (await sent()).filter((m): m is Extract<RefinePanelToHost, { type: 'refine-history' }> => m.type === 'refine-history');
+    assert.equal(told.length, 1, 'the restored history is told to the host once');
+    assert.deepEqual([told[0].history.applied.map((e) => e.edit.op), told[0].history.undone.map((e) => e.edit.op)], [['move-point', 'swap'], ['delete-range']]);
+    assert.ok(same(S.posesFromWire((await save()).poses).data, S.posesFromWire(saved.poses).data));
+    await tab.keyboard.press('Control+Shift+z');
+    assert.equal(await tab.locator('[data-testid=dirty]').textContent(), '● unsaved changes');
+    const redone = await save();
+    assert.ok([0, 1, 2].every((i) => point(S.posesFromWire(redone.poses), 0, i, 0).every(Number.isNaN)), 'redo survives the reload: frame 0 deleted');
+    assert.ok(point(S.posesFromWire(redone.unique!), 0, 0, 0).every(Number.isNaN), 'the unique parts with everyone');
     assert.deepEqual(problems, []);
   });
 

@@ -46,3 +46,15 @@ export function tracked(frames = 40): PoseArray {
 export function refineConfig(): RefineConfig {
   return { skeleton: [['snout', 'tail']], individualColors: ['#ff0000', '#00ff00', '#0000ff'], dotsize: 5, trailLength: 5, jumpThreshold: 40 };
 }
+
+export const UNIQUE_GAP = { start: 30, end: 32 };
+
+/** Unique body parts (the `single` individual): a fixed `corner` and a `feeder` that is not seen over UNIQUE_GAP. */
+export function uniqueParts(frames = 40): PoseArray {
+  const unique = createPoseArray(frames, ['single'], ['corner', 'feeder']);
+  for (let f = 0; f < frames; f++) {
+    unique.data.set([180.25, 20.5, 0.95], poseOffset(unique, f, 0, 0));
+    if (f < UNIQUE_GAP.start || f > UNIQUE_GAP.end) unique.data.set([100 + (f % 3) * 0.5, 180, 0.7], poseOffset(unique, f, 0, 1));
+  }
+  return unique;
+}

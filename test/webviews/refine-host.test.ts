@@ -3,28 +3,31 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { createPoseArray } from '../../src-core/common/pose';
+import { createPoseArray, type PoseArray } from '../../src-core/common/pose';
 import { writePoseTable } from '../../src-core/infer/outputs';
 import { readPoseTable } from '../../src-core/io/pose-table';
 import { readFrameRange } from '../../src-core/video/decode';
-import { findTrackedTables, findVideo, rankTrackedTables, refineCore, refinedPath, RefineSession } from '../../src-extension/refine-host';
+import { ClosedRefineEdits, findTrackedTables, findVideo, rankTrackedTables, refineCore, refinedPath, RefineSession } from '../../src-extension/refine-host';
 import * as S from '../../webviews/refine/state';
-import { decodeBytes, type RefineFrameMessage, type RefineInitMessage } from '../../webviews/shared/messages';
+import { decodeBytes, unsavedEditCount, type RefineFrameMessage, type RefineHistory, type RefineInitMessage } from '../../webviews/shared/messages';
 import { makeTestVideo, temporaryFolder, testFfmpeg } from '../helpers/workspace';
-import { fixed, refineConfig, SWAP, tracked } from './refine-fixture';
+import { fixed, GAP, refineConfig, SWAP, tracked, UNIQUE_GAP, uniqueParts } from './refine-fixture';
 
 const SCORER = 'DLC_resnet50_mazeNov25shuffle1_100000';
 const same = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
 const digest = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
-async function makeTable(options: { video?: boolean } = {}): Promise<{ folder: string; table: string; video: string }> {
+async function makeTable(options: { video?: boolean; unique?: PoseArray } = {}): Promise<{ folder: string; table: string; video: string }> {
   const folder = temporaryFolder('herd-refine-host-');
   const video = path.join(folder, 'm3v1.mp4');
   if (options.video !== false) makeTestVideo(video, { width: 64, height: 48, frames: 40, fps: 10 });
   const table = path.join(folder, `m3v1${SCORER}_el.h5`);
-  const unique = createPoseArray(40, ['single'], ['corner']);
-  unique.data.fill(7);
-  await writePoseTable(table, tracked(), SCORER, { multiAnimal: true, uniqueBodyparts: { frames: 40, bodyparts: ['corner'], data: unique.data }, csv: true });
+  let unique = options.unique;
+  if (!unique) {
+    unique = createPoseArray(40, ['single'], ['corner']);
+    unique.data.fill(7);
+  }
+  await writePoseTable(table, tracked(), SCORER, { multiAnimal: true, uniqueBodyparts: { frames: 40, bodyparts: unique.bodyparts, data: unique.data }, csv: true });
   return { folder, table, video };
 }
 
@@ -155,6 +158,143 @@ describe('refinement host (no VS Code)', () => {
     assert.equal((await again.handle({ type: 'refine-save', poses: S.posesToWire(edited.poses), overwrite: true }))?.type, 'refine-saved');
     assert.ok(same((await readPoseTable(refined)).poses.data, fixed().data));
     assert.equal(digest(table), originalH5, 'the original is never written');
+  });
+
+  it('unique body parts go to the panel and come back as edited; without them in the message the table’s are kept', async () => {
+    const { table } = await makeTable({ video: false, unique: uniqueParts() });
+    const s = session(table);
+    const init = (await s.handle({ type: 'refine-ready' })) as RefineInitMessage;
+    assert.deepEqual(init.unique && { individuals: init.unique.individuals, bodyparts: init.unique.bodyparts }, { individuals: ['single'], bodyparts: ['corner', 'feeder'] });
+    assert.ok(same(S.posesFromWire(init.unique!).data, uniqueParts().data), 'the unique parts cross the wire exactly');
+    assert.equal(init.config.uniqueColor, '#ff4dff');
+    let state = S.createState(S.posesFromWire(init.poses), init.config, 0, S.posesFromWire(init.unique!));
+    state = S.movePoint(state, { individual: 0, bodypart: 0, unique: true }, 150.5, 30.25);
+    const saved = await s.handle({ type: 'refine-save', poses: S.posesToWire(state.poses), unique: S.posesToWire(state.unique!), overwrite: false });
+    assert.equal(saved?.type, 'refine-saved');
+    for (const file of (saved as { files: string[] }).files) {
+      const back = await readPoseTable(file);
+      assert.ok(same(back.unique!.data, state.unique!.data), `${path.basename(file)}: the moved unique part`);
+      assert.ok(same(back.poses.data, tracked().data));
+    }
+    // Unique parts of another shape are refused; a save without them keeps the table's.
+    const wrong = { ...S.posesToWire(state.unique!), bodyparts: ['corner', 'door'] };
+    assert.match(((await s.handle({ type: 'refine-save', poses: init.poses, unique: wrong, overwrite: true })) as { message: string }).message, /unique body parts .*not saved/);
+    assert.equal((await s.handle({ type: 'refine-save', poses: init.poses, overwrite: true }))?.type, 'refine-saved');
+    assert.ok(same((await readPoseTable(refinedPath(table))).unique!.data, uniqueParts().data), 'unchanged unless edited');
+  });
+
+  it('a closed panel’s logged edits replay to exactly the table its Save would have sent; saved as <stem>_refined, overwrite only when asked', async () => {
+    const { table } = await makeTable({ video: false, unique: uniqueParts() });
+    const originalH5 = digest(table);
+    const s = session(table);
+    const init = (await s.handle({ type: 'refine-ready' })) as RefineInitMessage;
+    let state = S.createState(S.posesFromWire(init.poses), init.config, 0, S.posesFromWire(init.unique!));
+    let told: RefineHistory | undefined;
+    const tell = async () => {
+      for (const m of S.historyMessages(told, state.history)) assert.equal(await s.handle(JSON.parse(JSON.stringify(m))), undefined);
+      told = state.history;
+    };
+    await tell();
+    const steps: Array<(x: S.RefineState) => S.RefineState> = [
+      (x) => S.swap(S.selectPair(S.setRange(x, SWAP), 0, 1)),
+      (x) => S.movePoint(S.gotoFrame(x, 6), { individual: 0, bodypart: 1 }, 31.337, 44.5, 200, 200),
+      (x) => S.deletePoint(S.gotoFrame(x, 8), { individual: 1, bodypart: 0 }),
+      (x) => S.movePoint(S.gotoFrame(x, 2), { individual: 0, bodypart: 1, unique: true }, 1 / 3, 190.75),
+      (x) => S.fill(x, 3),
+      (x) => S.undo(x),
+      (x) => S.undo(x),
+      (x) => S.redo(x),
+      (x) => S.deletePoint(S.gotoFrame(x, 0), { individual: 0, bodypart: 0, unique: true }),
+      (x) => S.deleteRange(S.setRange(x, { start: 38, end: 39 }), [2]),
+    ];
+    for (const step of steps) {
+      state = step(state);
+      await tell();
+    }
+    assert.equal(s.log.unsaved, 6, 'six edits applied (the fill undone), none saved');
+    assert.deepEqual(s.log.history, JSON.parse(JSON.stringify(state.history)), 'the host’s log is the panel’s history');
+    const replayed = s.replay({ poses: tracked(), unique: uniqueParts() });
+    assert.ok(same(replayed.poses.data, state.poses.data) && same(replayed.unique!.data, state.unique!.data), 'the replay is the panel’s table');
+    assert.ok(Number.isFinite(replayed.unique!.data[(UNIQUE_GAP.start * 2 + 1) * 3]) === false, 'the fill was undone');
+    assert.ok(Number.isNaN(replayed.poses.data[(GAP.start * 3 + 2) * 6]), 'mouse3’s gap is still there');
+
+    // Saved from the log (what "Save Refined File" does): the exact arrays, the original untouched.
+    const first = await s.saveEdits(false);
+    assert.equal(first.type, 'refine-saved', JSON.stringify(first));
+    for (const file of (first as { files: string[] }).files) {
+      const back = await readPoseTable(file);
+      assert.ok(same(back.poses.data, state.poses.data), `${path.basename(file)}: the panel’s poses`);
+      assert.ok(same(back.unique!.data, state.unique!.data), `${path.basename(file)}: the panel’s unique parts`);
+    }
+    assert.equal(digest(table), originalH5);
+    assert.equal(s.log.unsaved, 0, 'saved');
+    // What the panel would have saved is the same file.
+    const panelSave = await session(table).handle({ type: 'refine-save', poses: S.posesToWire(state.poses), unique: S.posesToWire(state.unique!), overwrite: true });
+    assert.equal(panelSave?.type, 'refine-saved');
+    const target = refinedPath(table);
+    const fromPanel = await readPoseTable(target);
+    assert.ok(same(fromPanel.poses.data, replayed.poses.data) && same(fromPanel.unique!.data, replayed.unique!.data));
+
+    // One more edit: the refined file exists now, so saving again needs overwrite.
+    state = S.movePoint(S.gotoFrame(state, 10), { individual: 2, bodypart: 0 }, 5, 5);
+    await tell();
+    assert.equal(s.log.unsaved, 1);
+    const before = digest(target);
+    const refused = await s.saveEdits(false);
+    assert.deepEqual({ type: refused.type, exists: (refused as { exists?: boolean }).exists }, { type: 'refine-error', exists: true });
+    assert.equal(digest(target), before, 'not written without overwrite');
+    assert.equal(s.log.unsaved, 1);
+
+    // Reopen: a new session seeded with the log hands the edits to the panel, which restores the same table.
+    const reopened = new RefineSession(table, refineCore(), { restore: s.log.history });
+    const again = (await reopened.handle({ type: 'refine-ready' })) as RefineInitMessage;
+    assert.deepEqual(again.restore, s.log.history);
+    const restored = S.restoreHistory(S.createState(S.posesFromWire(again.poses), again.config, 0, S.posesFromWire(again.unique!)), again.restore);
+    assert.ok(same(restored.poses.data, state.poses.data) && same(restored.unique!.data, state.unique!.data));
+    assert.ok(S.isDirty(restored));
+    assert.equal(unsavedEditCount(restored.history), 1);
+
+    const written = await s.saveEdits(true);
+    assert.equal(written.type, 'refine-saved');
+    assert.ok(same((await readPoseTable(target)).poses.data, state.poses.data));
+    assert.equal(digest(table), originalH5, 'the original is never written');
+    // Edits that do not fit the table are an error that says which, not a throw.
+    const broken = new RefineSession(table, refineCore(), { restore: { applied: [{ id: 1, edit: { op: 'move-point', frame: 400, individual: 0, bodypart: 0, x: 1, y: 1 } }], undone: [], saved: [] } });
+    const failed = await broken.saveEdits(true);
+    assert.equal(failed.type, 'refine-error');
+    assert.match((failed as { message: string }).message, /edit 1 \(move-point\) does not fit the table: frame 400/);
+  });
+
+  it('a panel closed with unsaved edits: the warning says how many; the edits wait for the next panel or a save', async () => {
+    const { table } = await makeTable({ video: false });
+    const closed = new ClosedRefineEdits();
+    const clean = session(table);
+    await clean.handle({ type: 'refine-ready' });
+    assert.equal(closed.keep(clean), undefined, 'nothing unsaved: no warning');
+    const s = session(table);
+    const init = (await s.handle({ type: 'refine-ready' })) as RefineInitMessage;
+    let state = S.createState(S.posesFromWire(init.poses), init.config, 0, init.unique && S.posesFromWire(init.unique));
+    let told: RefineHistory | undefined;
+    for (const step of [(x: S.RefineState) => S.swap(S.setRange(x, SWAP)), (x: S.RefineState) => S.movePoint(x, { individual: 2, bodypart: 0 }, 1, 2)]) {
+      state = step(state);
+      for (const m of S.historyMessages(told, state.history)) await s.handle(m);
+      told = state.history;
+    }
+    assert.equal(closed.keep(s), `${path.basename(table)} was closed with 2 unsaved edits`);
+    assert.ok(closed.holds(s));
+    // Reopen: the next session of the table gets them, and hands them to its panel.
+    const restore = closed.take(table);
+    assert.deepEqual(restore, s.log.history);
+    assert.equal(closed.take(table), undefined, 'taken once');
+    assert.ok(!closed.holds(s), 'the reopened panel has them now');
+    const reopened = new RefineSession(table, refineCore(), { restore });
+    assert.deepEqual(((await reopened.handle({ type: 'refine-ready' })) as RefineInitMessage).restore, s.log.history);
+    // Save Refined File: once written, they are forgotten.
+    closed.keep(s);
+    assert.equal((await s.saveEdits(false)).type, 'refine-saved');
+    closed.saved(s);
+    assert.equal(closed.take(table), undefined);
+    assert.equal(closed.keep(s), undefined, 'saved: nothing to warn about');
   });
 
   it('a missing table is an error message, not a throw', async () => {

@@ -101,9 +101,17 @@ export function App({ host }: { host: HostApi }) {
           next = S.gotoFrame(next, saved.frame ?? 0);
           next = S.selectPart(S.selectAnimal(next, saved.individual ?? 0), saved.bodypart ?? 0);
         }
+        const asked = init.image === undefined ? -1 : init.frames.findIndex((f) => f.image === init.image);
+        if (asked >= 0) next = S.gotoFrame(next, asked);
         setFolder(init.folder);
         setState(next);
         setError(undefined);
+      } else if (message.type === 'reveal') {
+        const image = message.image;
+        setState((s) => {
+          const index = s ? s.frames.findIndex((f) => f.image === image) : -1;
+          return s && index >= 0 ? S.gotoFrame(s, index) : s;
+        });
       } else if (message.type === 'saved') {
         setState((s) => (s ? { ...s, dirty: false } : s));
         setSavedNote(`saved ${message.files.length} file(s)`);

@@ -1,13 +1,14 @@
-// The tracklet-refinement panel: the frame with every individual's points, skeleton and trails (Konva), a timeline
-// (one lane per individual, drawn on canvases so scrubbing 10,000 frames stays fast), range selection, track
-// edits with undo/redo, and Save. State logic lives in state.ts / keymap.ts; this file wires it to React, Konva
-// and the host.
+// The tracklet-refinement panel: the frame with every individual's points, skeleton and trails and the unique body
+// parts (Konva; a point is dragged to move it, clicked to select it for Delete), a timeline (one lane per individual
+// and one for the unique parts, drawn on canvases so scrubbing 10,000 frames stays fast), range selection, track
+// edits with undo/redo (each posted to the host as it happens), and Save. State logic lives in state.ts /
+// keymap.ts; this file wires it to React, Konva and the host.
 import type Konva from 'konva';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import { Circle, Image as KonvaImage, Layer, Line, Rect, Stage } from 'react-konva';
-import type { RefineHostToPanel, RefineInitMessage, RefinePanelState, RefinePanelToHost } from '../shared/messages';
-import { decodeBytes } from '../shared/messages';
-import { fit, imageToScreen, pan, wheelFactor, zoomAt, type View } from '../labeling/view';
+import { Circle, Image as KonvaImage, Layer, Line, Rect, RegularPolygon, Stage } from 'react-konva';
+import type { RefineHistory, RefineHostToPanel, RefineInitMessage, RefinePanelState, RefinePanelToHost } from '../shared/messages';
+import { decodeBytes, parseRefineHistory } from '../shared/messages';
+import { fit, imageToScreen, pan, screenToImage, wheelFactor, zoomAt, type View } from '../labeling/view';
 import { KeyHelp } from '../shared/KeyHelp';
 import { REFINE_KEYMAP, refineActionFor } from './keymap';
 import * as S from './state';
@@ -100,6 +101,13 @@ function drawLanes(ctx: CanvasRenderingContext2D, summary: S.TimelineSummary, co
   ctx.putImageData(image, 0, 0);
 }
 
+/** "Delete points in range" of `who`: −1 everyone (the unique parts included), an individual, or (N) the unique parts. */
+function deleteInRange(s: S.RefineState, who: number): S.RefineState {
+  if (who < 0) return S.deleteRange(s);
+  if (who >= s.poses.individuals.length) return S.deleteRange(s, [], true);
+  return S.deleteRange(s, [who], false);
+}
+
 export function App({ host }: { host: RefineHostApi }) {
   const [state, setState] = useState<S.RefineState>();
   const [init, setInit] = useState<Omit<RefineInitMessage, 'poses'>>();
@@ -128,8 +136,13 @@ export function App({ host }: { host: RefineHostApi }) {
   /** Frames whose picture the host could not decode (not asked for again); `failedCount` re-renders when it grows. */
   const failed = useRef(new Set<number>());
   const [, setFailedCount] = useState(0);
-  const pendingSave = useRef<S.RefineState['poses'] | undefined>(undefined);
+  /** The edits a save in flight stands for (`S.savePoint`). */
+  const pendingSave = useRef<number[] | undefined>(undefined);
+  /** The history last told to the host (undefined: tell it all). */
+  const toldHistory = useRef<RefineHistory | undefined>(undefined);
   const fitted = useRef('');
+  /** The user zoomed or panned since the picture was fitted: a resized stage keeps that view. */
+  const userView = useRef(false);
 
   // Frames: one request in flight at a time; while scrubbing only the latest wanted frame is asked for next.
   const want = useCallback(
@@ -158,20 +171,19 @@ export function App({ host }: { host: RefineHostApi }) {
         case 'refine-init': {
           const saved = host.getState();
           const poses = S.posesFromWire(message.poses);
-          const { poses: _ignored, ...rest } = message;
+          const unique = message.unique ? S.posesFromWire(message.unique) : undefined;
+          const { poses: _ignored, unique: _unique, restore, ...rest } = message;
           frames.current.clear();
           failed.current.clear();
           inFlight.current = undefined;
+          pendingSave.current = undefined;
+          toldHistory.current = undefined;
           setShown(undefined);
           setInit(rest);
           const same = saved !== undefined && saved.file === message.file;
-          let unsaved: S.RefineState['poses'] | undefined;
-          try {
-            unsaved = same && saved.unsaved ? S.posesFromWire(saved.unsaved) : undefined;
-          } catch {
-            unsaved = undefined; // a damaged webview state: start from the file
-          }
-          setState(S.restoreUnsaved(S.createState(poses, message.config, same ? (saved.frame ?? 0) : 0), unsaved));
+          // The panel's own edits (a reload) first, else those the host kept for a reopened panel.
+          const history = (same ? parseRefineHistory(saved.history) : undefined) ?? restore;
+          setState(S.restoreHistory(S.createState(poses, message.config, same ? (saved.frame ?? 0) : 0, unique), history));
           setError(undefined);
           performance.mark('refine-init-received');
           break;
@@ -190,9 +202,9 @@ export function App({ host }: { host: RefineHostApi }) {
           break;
         }
         case 'refine-saved': {
-          const poses = pendingSave.current;
+          const ids = pendingSave.current;
           pendingSave.current = undefined;
-          if (poses) setState((s) => (s ? S.markSaved(s, poses) : s));
+          if (ids) setState((s) => (s ? S.markSaved(s, ids) : s));
           setAskOverwrite(false);
           setInit((i) => (i ? { ...i, targetExists: true } : i));
           setSavedNote(`saved ${message.files.map((f) => f.split(/[\\/]/).pop()).join(', ')}`);
@@ -229,11 +241,17 @@ export function App({ host }: { host: RefineHostApi }) {
   }, [frame, hasVideo, state !== undefined, want]);
 
   const dirty = state ? S.isDirty(state) : false;
-  // The webview state: the frame, and unsaved edits (encoded only when the poses change, not while scrubbing).
-  const unsavedWire = useMemo(() => (state && dirty ? S.posesToWire(state.poses) : undefined), [state?.poses, dirty]);
+  // The webview state: the frame and the edit history (small: the edits, not the arrays).
+  const history = state?.history;
   useEffect(() => {
-    if (init) host.setState({ file: init.file, frame, ...(unsavedWire ? { unsaved: unsavedWire } : {}) });
-  }, [host, init?.file, frame, unsavedWire]);
+    if (init) host.setState({ file: init.file, frame, ...(history ? { history } : {}) });
+  }, [host, init?.file, frame, history]);
+  // The host hears of every edit, undo and redo as it happens, so a panel closed unsaved loses nothing.
+  useEffect(() => {
+    if (!init || !history) return;
+    for (const message of S.historyMessages(toldHistory.current, history)) host.postMessage(message);
+    toldHistory.current = history;
+  }, [host, init?.file, history]);
   useEffect(() => {
     if (init) host.postMessage({ type: 'refine-dirty', dirty });
   }, [host, init?.file, dirty]);
@@ -266,20 +284,27 @@ export function App({ host }: { host: RefineHostApi }) {
       if (d[o + 1] > h) h = d[o + 1];
     }
     return { width: Math.ceil(w * 1.05), height: Math.ceil(h * 1.05) };
-  }, [init?.video, state?.saved]);
+  }, [init?.video, state?.opened]);
 
   useEffect(() => {
     if (!imageSize.width || !size.width) return;
     const k = `${imageSize.width}x${imageSize.height}:${size.width}x${size.height}`;
     if (fitted.current === k) return;
+    const samePicture = fitted.current.startsWith(`${imageSize.width}x${imageSize.height}:`);
     fitted.current = k;
+    if (samePicture && userView.current) return;
+    userView.current = false;
     setView(fit(imageSize.width, imageSize.height, size.width, size.height));
   }, [imageSize.width, imageSize.height, size.width, size.height]);
 
   // Timeline: the lanes are redrawn only when the poses change; the cursor and range on a canvas above them.
-  const summary = useMemo(() => (state ? S.summarize(state.poses, state.config.jumpThreshold) : undefined), [state?.poses, state?.config]);
-  const colors = useMemo(() => (state ? state.config.individualColors.map(rgbOf) : []), [state?.config]);
-  const lanesHeight = RULER + (state?.poses.individuals.length ?? 0) * LANE;
+  const summary = useMemo(() => (state ? S.summarize(state.poses, state.config.jumpThreshold, state.unique) : undefined), [state?.poses, state?.unique, state?.config]);
+  const uniqueColor = state?.config.uniqueColor ?? S.DEFAULT_UNIQUE_COLOR;
+  const colors = useMemo(
+    () => (state ? [...state.poses.individuals.map((_, i) => rgbOf(state.config.individualColors[i] ?? '#888888')), ...(state.unique ? [rgbOf(uniqueColor)] : [])] : []),
+    [state?.config, state?.unique !== undefined],
+  );
+  const lanesHeight = RULER + (summary?.individuals ?? 0) * LANE;
   const [drawn, setDrawn] = useState(0);
   useLayoutEffect(() => {
     const canvas = baseCanvas.current;
@@ -353,10 +378,10 @@ export function App({ host }: { host: RefineHostApi }) {
     (overwrite: boolean) => {
       const s = stateRef.current;
       if (!s) return;
-      pendingSave.current = s.poses;
+      pendingSave.current = S.savePoint(s);
       setSavedNote('saving…');
       setError(undefined);
-      host.postMessage({ type: 'refine-save', poses: S.posesToWire(s.poses), overwrite });
+      host.postMessage({ type: 'refine-save', poses: S.posesToWire(s.poses), ...(s.unique ? { unique: S.posesToWire(s.unique) } : {}), overwrite });
     },
     [host],
   );
@@ -383,9 +408,9 @@ export function App({ host }: { host: RefineHostApi }) {
         case 'nextFlagged': return update((s) => (summaryRef.current ? S.gotoFrame(s, S.nextFlagged(summaryRef.current, s.frame, 1)) : s));
         case 'markStart': return update(S.markStart);
         case 'markEnd': return update(S.markEnd);
-        case 'clearRange': return update((s) => S.setRange(s, undefined));
+        case 'clearRange': return update((s) => S.selectPoint(S.setRange(s, undefined), undefined));
         case 'swap': return update((s) => S.swap(s));
-        case 'delete': return update((s) => S.deleteRange(s, deleteWhoRef.current >= 0 ? [deleteWhoRef.current] : undefined));
+        case 'delete': return update((s) => (s.selected ? S.deletePoint(s) : deleteInRange(s, deleteWhoRef.current)));
         case 'undo': return update(S.undo);
         case 'redo': return update(S.redo);
         case 'save': return save(false);
@@ -396,11 +421,16 @@ export function App({ host }: { host: RefineHostApi }) {
     return () => window.removeEventListener('keydown', onKey);
   }, [update, save]);
 
-  // Stage: wheel zooms at the cursor, drag pans.
+  // Stage: wheel zooms at the cursor, drag on the picture pans (and drops the point selection); points drag themselves.
   const press = useRef<{ x: number; y: number; view: View } | undefined>(undefined);
   const onStageDown = (event: Konva.KonvaEventObject<MouseEvent>) => {
-    const p = event.target.getStage()?.getPointerPosition();
-    if (p && event.evt.button === 0) press.current = { x: p.x, y: p.y, view };
+    const stage = event.target.getStage();
+    if (event.target !== stage) return; // on a point
+    const p = stage?.getPointerPosition();
+    if (p && event.evt.button === 0) {
+      press.current = { x: p.x, y: p.y, view };
+      update((s) => S.selectPoint(s, undefined));
+    }
   };
   const onStageMove = (event: Konva.KonvaEventObject<MouseEvent>) => {
     const start = press.current;
@@ -410,15 +440,19 @@ export function App({ host }: { host: RefineHostApi }) {
       press.current = undefined;
       return;
     }
+    userView.current = true;
     setView(pan(start.view, p.x - start.x, p.y - start.y));
   };
   const onWheel = (event: Konva.KonvaEventObject<WheelEvent>) => {
     event.evt.preventDefault();
     const p = event.target.getStage()?.getPointerPosition();
-    if (p) setView((v) => zoomAt(v, p.x, p.y, wheelFactor(event.evt.deltaY)));
+    if (!p) return;
+    userView.current = true;
+    setView((v) => zoomAt(v, p.x, p.y, wheelFactor(event.evt.deltaY)));
   };
 
   const points = useMemo(() => (state ? S.framePoints(state.poses, frame) : []), [state?.poses, frame]);
+  const uniquePoints = useMemo(() => (state?.unique ? S.framePoints(state.unique, frame)[0] ?? [] : []), [state?.unique, frame]);
   const trailLines = useMemo(() => (state ? S.trails(state.poses, frame, state.config.trailLength) : []), [state?.poses, frame, state?.config]);
 
   if (error && !state) return <div className="error" role="alert">{error}</div>;
@@ -432,6 +466,26 @@ export function App({ host }: { host: RefineHostApi }) {
   const skeletonIndex = state.config.skeleton.map(([a, b]) => [bodyparts.indexOf(a), bodyparts.indexOf(b)] as const).filter(([a, b]) => a >= 0 && b >= 0);
   const flaggedCount = summary?.flagged.length ?? 0;
   const [ix0, iy0] = toScreen(0, 0);
+  const uniqueParts = state.unique?.bodyparts ?? [];
+  const selected = state.selected;
+  const isSelected = (ref: S.PointRef) => selected !== undefined && selected.individual === ref.individual && selected.bodypart === ref.bodypart && !!selected.unique === !!ref.unique;
+  const clampToImage = (pos: { x: number; y: number }) => {
+    const [x0, y0] = toScreen(0, 0);
+    const [x1, y1] = toScreen(imageSize.width, imageSize.height);
+    return { x: Math.min(x1, Math.max(x0, pos.x)), y: Math.min(y1, Math.max(y0, pos.y)) };
+  };
+  // One drag = one edit: the point's new place (screen → image) when the drag ends; a click only selects.
+  const dragProps = (ref: S.PointRef) => ({
+    draggable: true,
+    dragBoundFunc: clampToImage,
+    onMouseDown: (e: Konva.KonvaEventObject<MouseEvent>) => {
+      if (e.evt.button === 0) update((s) => S.selectPoint(s, ref));
+    },
+    onDragEnd: (e: Konva.KonvaEventObject<DragEvent>) => {
+      const [ix, iy] = screenToImage(view, e.target.x(), e.target.y());
+      update((s) => S.movePoint(s, ref, ix, iy, imageSize.width, imageSize.height));
+    },
+  });
 
   return (
     <div className="app">
@@ -462,11 +516,12 @@ export function App({ host }: { host: RefineHostApi }) {
         </select>
         <button data-testid="swap" onClick={() => update((s) => S.swap(s))} title="S">in range</button>
         <button data-testid="swap-end" onClick={() => update((s) => S.swap(s, true))}>from here to the end</button>
-        <button data-testid="delete" onClick={() => update((s) => S.deleteRange(s, deleteWho >= 0 ? [deleteWho] : undefined))} title="Delete">Delete points in range</button>
+        <button data-testid="delete" onClick={() => update((s) => deleteInRange(s, deleteWho))} title="Delete (no point selected)">Delete points in range</button>
         <span>of</span>
         <select data-testid="delete-who" value={deleteWho} onChange={(e) => setDeleteWho(Number(e.target.value))}>
           <option value={-1}>everyone</option>
           {names.map((n, i) => <option key={n} value={i}>{n}</option>)}
+          {state.unique && <option value={names.length}>{S.UNIQUE} (unique parts)</option>}
         </select>
         <span className="sep" />
         <button data-testid="fill" onClick={() => update((s) => S.fill(s, maxGap))}>Fill gaps ≤</button>
@@ -483,7 +538,8 @@ export function App({ host }: { host: RefineHostApi }) {
         <input data-testid="jump-threshold" type="number" min={1} value={state.config.jumpThreshold} onChange={(e) => update((s) => S.setJumpThreshold(s, Number(e.target.value)))} title="jump threshold (pixels)" />
         <span>px</span>
       </div>
-      {state.note && <div className="status" data-testid="note">{state.note}</div>}
+      {/* Always there, so a note appearing does not resize the stage (which refits the view). */}
+      <div className="status" data-testid="note">{state.note ?? '\u00a0'}</div>
       <div className="main">
         <div className="stage" ref={stageBox} data-testid="stage" data-frame={frame} data-shown={shown?.index ?? ''} data-view={JSON.stringify(view)}>
           {hasVideo && shown?.index !== frame && (
@@ -497,11 +553,11 @@ export function App({ host }: { host: RefineHostApi }) {
                 <Rect x={ix0} y={iy0} width={imageSize.width * view.scale} height={imageSize.height * view.scale} fill="#202020" />
               )}
             </Layer>
-            <Layer listening={false}>
+            <Layer>
               {trailLines.flatMap((parts, i) =>
                 parts.map((pts, k) =>
                   pts.length >= 4 ? (
-                    <Line key={`t${i}/${k}`} points={pts.map((v, j) => (j % 2 === 0 ? v * view.scale + view.x : v * view.scale + view.y))} stroke={colorOf(i)} strokeWidth={1} opacity={0.5} perfectDrawEnabled={false} />
+                    <Line key={`t${i}/${k}`} points={pts.map((v, j) => (j % 2 === 0 ? v * view.scale + view.x : v * view.scale + view.y))} stroke={colorOf(i)} strokeWidth={1} opacity={0.5} perfectDrawEnabled={false} listening={false} />
                   ) : null,
                 ),
               )}
@@ -509,16 +565,32 @@ export function App({ host }: { host: RefineHostApi }) {
                 skeletonIndex.map(([a, b], e) => {
                   const pa = parts[a];
                   const pb = parts[b];
-                  return pa && pb ? <Line key={`s${i}/${e}`} points={[...toScreen(pa[0], pa[1]), ...toScreen(pb[0], pb[1])]} stroke={colorOf(i)} strokeWidth={1.5} perfectDrawEnabled={false} /> : null;
+                  return pa && pb ? <Line key={`s${i}/${e}`} points={[...toScreen(pa[0], pa[1]), ...toScreen(pb[0], pb[1])]} stroke={colorOf(i)} strokeWidth={1.5} perfectDrawEnabled={false} listening={false} /> : null;
                 }),
               )}
               {points.flatMap((parts, i) =>
                 parts.map((p, k) => {
                   if (!p) return null;
                   const [sx, sy] = toScreen(p[0], p[1]);
-                  return <Circle key={`p${i}/${k}`} name="point" x={sx} y={sy} radius={radius} fill={colorOf(i)} stroke="#000000" strokeWidth={0.75} perfectDrawEnabled={false} shadowForStrokeEnabled={false} />;
+                  const ref = { individual: i, bodypart: k };
+                  const on = isSelected(ref);
+                  return (
+                    <Circle key={`p${i}/${k}`} name="point" x={sx} y={sy} radius={radius} fill={colorOf(i)} stroke={on ? '#ffffff' : '#000000'} strokeWidth={on ? 2 : 0.75}
+                      perfectDrawEnabled={false} shadowForStrokeEnabled={false} {...dragProps(ref)} />
+                  );
                 }),
               )}
+              {uniquePoints.map((p, k) => {
+                if (!p) return null;
+                const [sx, sy] = toScreen(p[0], p[1]);
+                const ref = { individual: 0, bodypart: k, unique: true };
+                const on = isSelected(ref);
+                // A diamond in the unique parts' own colour: landmarks, not an animal's points.
+                return (
+                  <RegularPolygon key={`u${k}`} name="unique-point" sides={4} x={sx} y={sy} radius={radius * 1.4} fill={uniqueColor} stroke={on ? '#ffffff' : '#000000'} strokeWidth={on ? 2 : 0.75}
+                    perfectDrawEnabled={false} shadowForStrokeEnabled={false} {...dragProps(ref)} />
+                );
+              })}
             </Layer>
           </Stage>
         </div>
@@ -533,7 +605,13 @@ export function App({ host }: { host: RefineHostApi }) {
                 </li>
               );
             })}
+            {state.unique && (
+              <li key={S.UNIQUE} data-testid="unique-row">
+                <span className="swatch diamond" style={{ background: uniqueColor }} /> {S.UNIQUE} <span className="count">{uniquePoints.filter(Boolean).length}/{uniqueParts.length}</span>
+              </li>
+            )}
           </ul>
+          {selected && <p className="note" data-testid="selected">{S.describePoint(state, selected)}: drag to move, Delete to remove</p>}
           {!hasVideo && <p className="note">No video found beside the table: poses only.</p>}
         </div>
       </div>
@@ -543,6 +621,7 @@ export function App({ host }: { host: RefineHostApi }) {
           {names.map((n, i) => (
             <div key={n} className="lane-name" style={{ height: LANE, color: colorOf(i) }}>{n}</div>
           ))}
+          {state.unique && <div key={S.UNIQUE} className="lane-name" style={{ height: LANE, color: uniqueColor }} title={uniqueParts.join(', ')}>{S.UNIQUE}</div>}
         </div>
         <div className="lanes" ref={lanesBox}>
           <canvas ref={baseCanvas} width={timelineWidth} height={lanesHeight} />
@@ -555,6 +634,9 @@ export function App({ host }: { host: RefineHostApi }) {
           mouse={[
             { label: 'timeline', description: 'click or drag: go to a frame; Shift+drag: select a range' },
             { label: 'lanes', description: 'bar height: share of body parts seen; brightness: mean likelihood; red: a jump' },
+            { label: 'drag a point', description: 'move it (one undo step; its likelihood becomes 1, as in DeepLabCut)' },
+            { label: 'click a point', description: 'select it: Delete removes it (NaN)' },
+            { label: 'diamonds', description: `the unique body parts (${S.UNIQUE}), their own lane at the bottom of the timeline` },
             { label: 'wheel / drag', description: 'zoom / pan the frame' },
           ]}
           onClose={() => setHelp(false)}

@@ -1,19 +1,46 @@
-// The refinement panel's state: pure (no DOM), so tests import it. Edits are src-core/stitch/edit.ts's pure
-// functions on the PoseArray; each returns a new array, so undo/redo keep the previous arrays by reference and
-// undoing an edit restores exactly the table before it.
+// The refinement panel's state: pure (no DOM), so tests import it. Every edit is a `PoseEdit` (plain data: op,
+// range, indices) applied by src-core/stitch/edit.ts's `applyEdit`, which returns new arrays; undo/redo keep the
+// previous arrays by reference, so undoing an edit restores exactly the table before it. The edits are also kept
+// as a history (`RefineHistory`: applied, undone, saved) that the panel posts to the host and keeps in its webview
+// state, so the host (and a reloaded panel) can replay them on the table as opened and get the same arrays.
 import type { PoseArray } from '../../src-core/common/pose';
-import { deletePoints, fillGaps, removeShortSwaps, removeShortTracklets, swapIndividuals, type FrameRange } from '../../src-core/stitch/edit';
-import { decodeFloat32, encodeFloat32, type RefineConfig, type WirePoses } from '../shared/messages';
+import { applyEdit, type FrameRange, type PoseEdit, type TrackedPoses } from '../../src-core/stitch/edit';
+import {
+  decodeFloat32,
+  emptyHistory,
+  encodeFloat32,
+  unsavedEditCount,
+  type RefineConfig,
+  type RefineEditEntry,
+  type RefineHistory,
+  type RefinePanelToHost,
+  type WirePoses,
+} from '../shared/messages';
 
 export type { FrameRange };
 
 /** Undo steps kept (each is one PoseArray: a 10,000-frame, 4-animal, 8-part table is ~3.8 MB). */
 export const UNDO_LIMIT = 50;
 
+/** The colour of the unique body parts when the config names none. */
+export const DEFAULT_UNIQUE_COLOR = '#ff4dff';
+
+/** The name of the unique body parts' "individual" (DeepLabCut's `single`). */
+export const UNIQUE = 'single';
+
+/** A point on the frame: an individual's body part, or (`unique`) a unique body part (individual 0 of `unique`). */
+export interface PointRef {
+  individual: number;
+  bodypart: number;
+  unique?: boolean;
+}
+
 export interface RefineState {
   poses: PoseArray;
-  /** The poses as last saved (or opened): dirty is `poses !== saved`, so undoing back to it is clean again. */
-  saved: PoseArray;
+  /** The unique body parts (individuals `['single']`), when the table has any. */
+  unique?: PoseArray;
+  /** The table as opened: what the history's edits apply to. */
+  opened: TrackedPoses;
   frame: number;
   /** The selected frame range (inclusive), if any. */
   range?: FrameRange;
@@ -22,8 +49,16 @@ export interface RefineState {
   /** The two individuals a swap exchanges. */
   a: number;
   b: number;
-  past: PoseArray[];
-  future: PoseArray[];
+  /** The point Delete removes (cleared when the frame changes). */
+  selected?: PointRef;
+  /** The tables before each of the last `UNDO_LIMIT` applied edits, oldest first. */
+  past: TrackedPoses[];
+  /** The tables after each undone edit, next first. */
+  future: TrackedPoses[];
+  /** The edits (applied, undone, saved): dirty is "the saved edits are not the applied ones". */
+  history: RefineHistory;
+  /** The id the next edit gets. */
+  nextId: number;
   /** What the last edit did, for the status line. */
   note?: string;
   config: RefineConfig;
@@ -40,21 +75,47 @@ export function posesToWire(poses: PoseArray): WirePoses {
   return { frames: poses.frames, individuals: [...poses.individuals], bodyparts: [...poses.bodyparts], data: encodeFloat32(poses.data) };
 }
 
-export function createState(poses: PoseArray, config: RefineConfig, frame = 0): RefineState {
-  return { poses, saved: poses, frame: clampFrame(poses, frame), a: 0, b: Math.min(1, Math.max(0, poses.individuals.length - 1)), past: [], future: [], config };
+export function createState(poses: PoseArray, config: RefineConfig, frame = 0, unique?: PoseArray): RefineState {
+  const u = unique && unique.frames === poses.frames && unique.bodyparts.length > 0 ? unique : undefined;
+  return {
+    poses,
+    ...(u ? { unique: u } : {}),
+    opened: { poses, ...(u ? { unique: u } : {}) },
+    frame: clampFrame(poses, frame),
+    a: 0,
+    b: Math.min(1, Math.max(0, poses.individuals.length - 1)),
+    past: [],
+    future: [],
+    history: emptyHistory(),
+    nextId: 1,
+    config,
+  };
 }
 
-export const isDirty = (s: RefineState) => s.poses !== s.saved;
+export const isDirty = (s: RefineState) => unsavedEditCount(s.history) > 0;
+
+const tableOf = (s: RefineState): TrackedPoses => ({ poses: s.poses, ...(s.unique ? { unique: s.unique } : {}) });
 
 /**
- * The state of a reopened panel: `unsaved` edits (from the webview state) over the table as opened, when they have
- * its shape; one undo step leads back to the table.
+ * The state of a reopened panel: the `history`'s edits replayed over the table as opened (applied ones, then the
+ * undone ones undone again, so undo and redo work as before), with its saved state. A history that does not fit
+ * the table (an index out of range) leaves the table as opened, with a note saying why.
  */
-export function restoreUnsaved(s: RefineState, unsaved: PoseArray | undefined): RefineState {
-  const o = s.saved;
-  if (!unsaved || unsaved.frames !== o.frames || unsaved.data.length !== o.data.length) return s;
-  if (unsaved.individuals.join('\u0000') !== o.individuals.join('\u0000') || unsaved.bodyparts.join('\u0000') !== o.bodyparts.join('\u0000')) return s;
-  return { ...s, poses: unsaved, past: [o], future: [], note: 'unsaved edits restored' };
+export function restoreHistory(s: RefineState, history: RefineHistory | undefined): RefineState {
+  if (!history || (history.applied.length === 0 && history.undone.length === 0 && history.saved !== null && history.saved.length === 0)) return s;
+  try {
+    let r = s;
+    for (const entry of [...history.applied, ...history.undone]) {
+      const done = commitEntry(r, entry);
+      if (!done) throw new Error(`edit ${entry.id} (${entry.edit.op}) changes nothing`);
+      r = done.next;
+    }
+    for (let i = 0; i < history.undone.length; i++) r = undo(r);
+    const ids = [...history.applied, ...history.undone].map((e) => e.id);
+    return { ...r, history: { ...r.history, saved: history.saved === null ? null : [...history.saved] }, nextId: Math.max(s.nextId, ...ids.map((id) => id + 1)), note: `${history.applied.length} edit(s) restored` };
+  } catch (error) {
+    return { ...s, note: `could not restore the unsaved edits: ${error instanceof Error ? error.message : String(error)}` };
+  }
 }
 
 function clampFrame(poses: PoseArray, frame: number): number {
@@ -64,7 +125,7 @@ function clampFrame(poses: PoseArray, frame: number): number {
 export function gotoFrame(s: RefineState, frame: number): RefineState {
   const f = clampFrame(s.poses, frame);
   if (f === s.frame && s.anchor === undefined) return s;
-  return { ...s, frame: f, ...(s.anchor !== undefined ? { range: ordered(s.anchor, f) } : {}) };
+  return { ...s, frame: f, ...(f !== s.frame ? { selected: undefined } : {}), ...(s.anchor !== undefined ? { range: ordered(s.anchor, f) } : {}) };
 }
 
 function ordered(x: number, y: number): FrameRange {
@@ -74,7 +135,7 @@ function ordered(x: number, y: number): FrameRange {
 /** Starts a range selection at `frame` (the cursor goes there too); `extendRange` / `gotoFrame` move its other end. */
 export function beginRange(s: RefineState, frame: number): RefineState {
   const f = clampFrame(s.poses, frame);
-  return { ...s, frame: f, anchor: f, range: { start: f, end: f } };
+  return { ...s, frame: f, anchor: f, range: { start: f, end: f }, ...(f !== s.frame ? { selected: undefined } : {}) };
 }
 
 export function endRange(s: RefineState): RefineState {
@@ -100,8 +161,28 @@ export function selectPair(s: RefineState, a: number, b: number): RefineState {
   return ok(a) && ok(b) ? { ...s, a, b } : s;
 }
 
-function apply(s: RefineState, next: PoseArray, note: string): RefineState {
-  return { ...s, poses: next, past: [...s.past, s.poses].slice(-UNDO_LIMIT), future: [], note };
+/** Applies an entry as a new undo step (the redo stack is dropped); undefined when it changes nothing. */
+function commitEntry(s: RefineState, entry: RefineEditEntry): { next: RefineState; changed: number } | undefined {
+  const { table, changed } = applyEdit(tableOf(s), entry.edit);
+  if (changed === 0) return undefined;
+  const history: RefineHistory = { applied: [...s.history.applied, entry], undone: [], saved: s.history.saved };
+  const next: RefineState = {
+    ...s,
+    poses: table.poses,
+    ...(table.unique ? { unique: table.unique } : {}),
+    past: [...s.past, tableOf(s)].slice(-UNDO_LIMIT),
+    future: [],
+    history,
+    nextId: Math.max(s.nextId, entry.id + 1),
+  };
+  return { next, changed };
+}
+
+/** One edit: a new undo step and history entry with the note `noteOf(changed)`, or just `emptyNote` when it changes nothing. */
+function edit(s: RefineState, e: PoseEdit, noteOf: (changed: number) => string, emptyNote = 'nothing changed'): RefineState {
+  const done = commitEntry(s, { id: s.nextId, edit: e });
+  if (!done) return { ...s, note: emptyNote };
+  return { ...done.next, note: noteOf(done.changed) };
 }
 
 const describeRange = (r: FrameRange) => (r.start === r.end ? `frame ${r.start}` : `frames ${r.start}–${r.end}`);
@@ -112,14 +193,63 @@ export function swap(s: RefineState, toEnd = false): RefineState {
   const range = toEnd ? { start: s.frame, end: s.poses.frames - 1 } : s.range;
   if (!range) return { ...s, note: 'select a frame range first (Shift+drag on the timeline, or [ and ])' };
   const names = s.poses.individuals;
-  return apply(s, swapIndividuals(s.poses, s.a, s.b, range), `swapped ${names[s.a]} and ${names[s.b]} over ${describeRange(range)}`);
+  return edit(s, { op: 'swap', a: s.a, b: s.b, range }, () => `swapped ${names[s.a]} and ${names[s.b]} over ${describeRange(range)}`);
 }
 
-/** Deletes every point of the given individuals (default: all) over the selected range. */
-export function deleteRange(s: RefineState, individuals?: number[]): RefineState {
+/**
+ * Deletes every point of the given individuals over the selected range. Default: everyone, the unique body parts
+ * included; `unique` says whether the unique body parts go too when individuals are given (`[]` with `unique`:
+ * only them).
+ */
+export function deleteRange(s: RefineState, individuals?: number[], unique = individuals === undefined): RefineState {
   if (!s.range) return { ...s, note: 'select a frame range first' };
-  const who = individuals ? individuals.map((i) => s.poses.individuals[i]).join(', ') : 'all individuals';
-  return apply(s, deletePoints(s.poses, { range: s.range, ...(individuals ? { individuals } : {}) }), `deleted ${who} over ${describeRange(s.range)}`);
+  const range = s.range;
+  const withUnique = unique && s.unique !== undefined;
+  if (individuals && individuals.length === 0 && !withUnique) return s;
+  const names = [...(individuals ? individuals.map((i) => s.poses.individuals[i]) : ['all individuals']), ...(withUnique && individuals ? ['the unique body parts'] : [])];
+  return edit(s, { op: 'delete-range', range, ...(individuals ? { individuals: [...individuals] } : {}), ...(withUnique ? { unique: true } : {}) }, () => `deleted ${names.join(', ')} over ${describeRange(range)}`);
+}
+
+/** The point's [x, y] in the current frame, or undefined when it is missing. */
+export function pointAt(s: RefineState, ref: PointRef): [number, number] | undefined {
+  const pose = ref.unique ? s.unique : s.poses;
+  if (!pose || ref.individual < 0 || ref.individual >= pose.individuals.length || ref.bodypart < 0 || ref.bodypart >= pose.bodyparts.length) return undefined;
+  const o = ((s.frame * pose.individuals.length + ref.individual) * pose.bodyparts.length + ref.bodypart) * 3;
+  const x = pose.data[o];
+  const y = pose.data[o + 1];
+  return Number.isFinite(x) && Number.isFinite(y) ? [x, y] : undefined;
+}
+
+export function describePoint(s: RefineState, ref: PointRef): string {
+  return ref.unique ? `${UNIQUE} ${s.unique?.bodyparts[ref.bodypart] ?? '?'}` : `${s.poses.individuals[ref.individual] ?? '?'} ${s.poses.bodyparts[ref.bodypart] ?? '?'}`;
+}
+
+/** Selects a shown point of the current frame (undefined: none). */
+export function selectPoint(s: RefineState, ref: PointRef | undefined): RefineState {
+  if (!ref) return s.selected ? { ...s, selected: undefined } : s;
+  if (!pointAt(s, ref)) return s;
+  const same = s.selected && s.selected.individual === ref.individual && s.selected.bodypart === ref.bodypart && !!s.selected.unique === !!ref.unique;
+  return same ? s : { ...s, selected: { individual: ref.individual, bodypart: ref.bodypart, ...(ref.unique ? { unique: true } : {}) } };
+}
+
+/**
+ * Moves a point of the current frame to (x, y) (one drag = one undo step), clamped into the picture when its size
+ * is given; its likelihood becomes 1, as in DeepLabCut's refine GUI. The point becomes the selected one.
+ */
+export function movePoint(s: RefineState, ref: PointRef, x: number, y: number, width = 0, height = 0): RefineState {
+  if (!pointAt(s, ref) || !Number.isFinite(x) || !Number.isFinite(y)) return s;
+  const cx = width > 0 ? Math.min(width, Math.max(0, x)) : x;
+  const cy = height > 0 ? Math.min(height, Math.max(0, y)) : y;
+  const moved = edit(s, { op: 'move-point', frame: s.frame, individual: ref.individual, bodypart: ref.bodypart, x: cx, y: cy, ...(ref.unique ? { unique: true } : {}) }, () => `moved ${describePoint(s, ref)} to (${cx.toFixed(1)}, ${cy.toFixed(1)}) in frame ${s.frame}`);
+  return selectPoint(moved, ref);
+}
+
+/** Removes a point of the current frame (x, y and likelihood NaN); the selected one by default. */
+export function deletePoint(s: RefineState, ref: PointRef | undefined = s.selected): RefineState {
+  if (!ref) return { ...s, note: 'click a point to select it first' };
+  if (!pointAt(s, ref)) return { ...s, selected: undefined };
+  const next = edit(s, { op: 'delete-point', frame: s.frame, individual: ref.individual, bodypart: ref.bodypart, ...(ref.unique ? { unique: true } : {}) }, () => `deleted ${describePoint(s, ref)} in frame ${s.frame}`);
+  return { ...next, selected: undefined };
 }
 
 /** The jump threshold (pixels) the timeline flags frames by. */
@@ -130,38 +260,86 @@ export function setJumpThreshold(s: RefineState, pixels: number): RefineState {
 
 export function fill(s: RefineState, maxGap: number): RefineState {
   if (!(maxGap >= 1)) return { ...s, note: 'max gap must be at least 1 frame' };
-  const { pose, filled } = fillGaps(s.poses, Math.floor(maxGap));
-  if (filled === 0) return { ...s, note: `no gaps of at most ${Math.floor(maxGap)} frames to fill` };
-  return apply(s, pose, `filled ${filled} points in gaps of ≤ ${Math.floor(maxGap)} frames (likelihood 0.01)`);
+  const gap = Math.floor(maxGap);
+  return edit(s, { op: 'fill-gaps', maxGap: gap }, (n) => `filled ${n} points in gaps of ≤ ${gap} frames (likelihood 0.01)`, `no gaps of at most ${gap} frames to fill`);
 }
 
 export function dropShortSwaps(s: RefineState, minSwapLength: number): RefineState {
-  const { pose, swaps } = removeShortSwaps(s.poses, Math.floor(minSwapLength));
-  if (swaps.length === 0) return { ...s, note: `no swaps shorter than ${Math.floor(minSwapLength)} frames` };
-  return apply(s, pose, `undid ${swaps.length} swap(s) shorter than ${Math.floor(minSwapLength)} frames`);
+  const min = Math.floor(minSwapLength);
+  return edit(s, { op: 'short-swaps', minSwapLength: min }, (n) => `undid ${n} swap(s) shorter than ${min} frames`, `no swaps shorter than ${min} frames`);
 }
 
 export function dropShortTracklets(s: RefineState, minTrackletLength: number): RefineState {
-  const { pose, removed } = removeShortTracklets(s.poses, Math.floor(minTrackletLength));
-  if (removed === 0) return { ...s, note: `no tracklets shorter than ${Math.floor(minTrackletLength)} frames` };
-  return apply(s, pose, `removed ${removed} points in tracklets shorter than ${Math.floor(minTrackletLength)} frames`);
+  const min = Math.floor(minTrackletLength);
+  return edit(s, { op: 'short-tracklets', minTrackletLength: min }, (n) => `removed ${n} points in tracklets shorter than ${min} frames`, `no tracklets shorter than ${min} frames`);
 }
 
 export function undo(s: RefineState): RefineState {
   const previous = s.past[s.past.length - 1];
-  if (!previous) return s;
-  return { ...s, poses: previous, past: s.past.slice(0, -1), future: [s.poses, ...s.future], note: 'undone' };
+  const entry = s.history.applied[s.history.applied.length - 1];
+  if (!previous || !entry) return s;
+  return {
+    ...s,
+    poses: previous.poses,
+    ...(previous.unique ? { unique: previous.unique } : {}),
+    past: s.past.slice(0, -1),
+    future: [tableOf(s), ...s.future],
+    history: { applied: s.history.applied.slice(0, -1), undone: [entry, ...s.history.undone], saved: s.history.saved },
+    selected: undefined,
+    note: 'undone',
+  };
 }
 
 export function redo(s: RefineState): RefineState {
   const next = s.future[0];
-  if (!next) return s;
-  return { ...s, poses: next, past: [...s.past, s.poses], future: s.future.slice(1), note: 'redone' };
+  const entry = s.history.undone[0];
+  if (!next || !entry) return s;
+  return {
+    ...s,
+    poses: next.poses,
+    ...(next.unique ? { unique: next.unique } : {}),
+    past: [...s.past, tableOf(s)].slice(-UNDO_LIMIT),
+    future: s.future.slice(1),
+    history: { applied: [...s.history.applied, entry], undone: s.history.undone.slice(1), saved: s.history.saved },
+    selected: undefined,
+    note: 'redone',
+  };
 }
 
-/** After the host saved `poses`: they are the clean state now. */
-export function markSaved(s: RefineState, poses: PoseArray): RefineState {
-  return { ...s, saved: poses };
+/** The ids of the applied edits: what a save now stands for (`markSaved` once the host says it is written). */
+export const savePoint = (s: RefineState): number[] => s.history.applied.map((e) => e.id);
+
+/** After the host saved the table of `savePoint` `ids`: that is the clean state now. */
+export function markSaved(s: RefineState, ids: number[]): RefineState {
+  return { ...s, history: { ...s.history, saved: [...ids] } };
+}
+
+const sameIds = (a: RefineEditEntry[], b: RefineEditEntry[], n = Math.max(a.length, b.length)) => {
+  if (a.length < n || b.length < n) return false;
+  for (let i = 0; i < n; i++) if (a[i].id !== b[i].id) return false;
+  return true;
+};
+
+/**
+ * The messages that tell the host how the history went from `prev` to `next`: one `refine-edit`, `refine-undo` or
+ * `refine-redo` for a single step, nothing when only the saved state moved (the host saw the save), the whole
+ * `refine-history` otherwise (the first time, a restore, or several steps at once).
+ */
+export function historyMessages(prev: RefineHistory | undefined, next: RefineHistory): RefinePanelToHost[] {
+  if (prev === next) return [];
+  if (prev) {
+    const pa = prev.applied;
+    const na = next.applied;
+    if (sameIds(pa, na) && sameIds(prev.undone, next.undone)) return [];
+    if (na.length === pa.length - 1 && sameIds(pa, na, na.length) && next.undone.length === prev.undone.length + 1 && next.undone[0].id === pa[pa.length - 1].id && sameIds(prev.undone, next.undone.slice(1))) {
+      return [{ type: 'refine-undo' }];
+    }
+    if (na.length === pa.length + 1 && sameIds(pa, na, pa.length) && prev.undone.length === next.undone.length + 1 && prev.undone[0].id === na[na.length - 1].id && sameIds(prev.undone.slice(1), next.undone)) {
+      return [{ type: 'refine-redo' }];
+    }
+    if (na.length === pa.length + 1 && next.undone.length === 0 && sameIds(pa, na, pa.length)) return [{ type: 'refine-edit', entry: na[na.length - 1] }];
+  }
+  return [{ type: 'refine-history', history: next }];
 }
 
 // -- What the timeline draws ---------------------------------------------------------------------------------------
@@ -179,8 +357,31 @@ export interface TimelineSummary {
   flagged: number[];
 }
 
-/** One pass over the table: presence, mean likelihood and jumps per individual and frame. */
-export function summarize(poses: PoseArray, jumpThreshold: number): TimelineSummary {
+/**
+ * One pass over the table: presence, mean likelihood and jumps per individual and frame; with `unique`, one more
+ * lane after the individuals' for the unique body parts (never flagged: they are landmarks, not an animal).
+ */
+export function summarize(poses: PoseArray, jumpThreshold: number, unique?: PoseArray): TimelineSummary {
+  const animals = summarizeLanes(poses, jumpThreshold);
+  if (!unique || unique.frames !== poses.frames) return animals;
+  const extra = summarizeLanes(unique, Number.POSITIVE_INFINITY);
+  const join = <T extends Float32Array | Uint8Array>(a: T, b: T, make: (n: number) => T): T => {
+    const out = make(a.length + b.length);
+    out.set(a);
+    out.set(b, a.length);
+    return out;
+  };
+  return {
+    frames: animals.frames,
+    individuals: animals.individuals + extra.individuals,
+    presence: join(animals.presence, extra.presence, (n) => new Float32Array(n)),
+    likelihood: join(animals.likelihood, extra.likelihood, (n) => new Float32Array(n)),
+    jump: join(animals.jump, extra.jump, (n) => new Uint8Array(n)),
+    flagged: animals.flagged,
+  };
+}
+
+function summarizeLanes(poses: PoseArray, jumpThreshold: number): TimelineSummary {
   const F = poses.frames;
   const N = poses.individuals.length;
   const K = poses.bodyparts.length;
