@@ -281,6 +281,31 @@ async function main(): Promise<void> {
       return `${path.basename(refined)} equals the true tracks; panel open ${results.refinePanelOpenMs} ms`;
     });
 
+    await check('closing the refinement panel with an unsaved edit warns; "Save Refined File" saves it (asking to overwrite)', async () => {
+      const refined = trackedTableOf(path.join(WS, 'videos', 'synth.mp4')).replace(/\.h5$/, '_refined.h5');
+      const before = fs.statSync(refined).mtimeMs;
+      const panel = await webviewFrame(page, '[data-testid=timeline-canvas]');
+      await panel.locator('[data-testid=timeline-canvas]').click({ position: { x: 2, y: 4 } });
+      // Frame 0 as the range, then Delete: every individual's points there become NaN (one edit).
+      await page.keyboard.press('Home');
+      await page.keyboard.press('[');
+      await page.keyboard.press(']');
+      await page.keyboard.press('Delete');
+      await panel.locator('[data-testid=dirty]', { hasText: 'unsaved' }).waitFor({ timeout: 10000 });
+      await runCommand(page, 'View: Close Editor');
+      const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'was closed with 1 unsaved edit' }).first();
+      await toast.waitFor({ timeout: 10000 });
+      await toast.locator('.monaco-button', { hasText: 'Save Refined File' }).click();
+      await page.locator('.monaco-dialog-box', { hasText: 'exists already' }).locator('.monaco-button', { hasText: 'Overwrite' }).click();
+      await until('the refined table rewritten', () => fs.statSync(refined).mtimeMs > before, 20000);
+      await page.locator('.notifications-toasts', { hasText: 'Saved ' }).first().waitFor({ timeout: 10000 });
+      const poses = (await readPoseTable(refined)).poses;
+      for (let i = 0; i < 3; i++) assert.ok(Number.isNaN(poses.data[poseOffset(poses, 0, i, 0)]!), `individual ${i} deleted at frame 0`);
+      const expected = fixed(30);
+      assert.ok(Math.abs(poses.data[poseOffset(poses, 15, 0, 0)]! - expected.data[poseOffset(expected, 15, 0, 0)]!) < 1e-4, 'the earlier swap fix kept');
+      return `${path.basename(refined)} rewritten from the closed panel's edits`;
+    });
+
     await check('Grab Frames… on a video scrubs it and G adds the frame to labeled-data', async () => {
       // synth.mp4's labeled frames are 0, 2, 3, 5, …: frame 1 was never extracted.
       const target = path.join(WS, 'labeled-data', 'synth', 'img01.png');

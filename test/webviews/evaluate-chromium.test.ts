@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import { encodePng } from '../../src-core/common/png';
-import { evaluationMarkers } from '../../src-core/evaluate/plots';
+import { evaluationMarkers } from '../../src-core/evaluate/markers';
 import type { EvaluationImageWire, EvaluationInitMessage, EvaluationPanelToHost, EvaluationSnapshotMessage } from '../../webviews/shared/messages';
 import { imageMarkers } from '../../webviews/evaluate/state';
 import { openChromium, whyNoChromium } from '../helpers/chromium';
@@ -253,7 +253,7 @@ describe('evaluation webview in Chromium', { skip: missing }, () => {
       { mode: 'individual', bodyparts: 2, uniqueBodyparts: 1, individuals: 2, animals: 2, pcutoffs: [0.6, 0.6], uniquePcutoffs: [0.6] },
     );
     const drawn = JSON.parse((await thumb.getAttribute('data-markers'))!) as ReturnType<typeof imageMarkers>;
-    assert.deepEqual(drawn.map(({ x, y, shape, color }) => ({ x, y, shape, color })), plotted);
+    assert.deepEqual(drawn, plotted);
     // Filtering by a body part draws only its markers.
     await tab.locator('[data-testid=filter-bodypart]').selectOption('1');
     await until(async () => JSON.parse((await thumb.getAttribute('data-markers'))!).length === 1, 'only the tail');

@@ -2,7 +2,7 @@
 // and sorting, and markers identical to `herd evaluate --plotting`'s (individual mode).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { evaluationMarkers } from '../../src-core/evaluate/plots';
+import { evaluationMarkers } from '../../src-core/evaluate/markers';
 import * as S from '../../webviews/evaluate/state';
 import { parseEvaluationMessage, type EvaluationImageWire, type EvaluationRowWire } from '../../webviews/shared/messages';
 
@@ -59,7 +59,7 @@ describe('evaluation panel state', () => {
       { gt: f32(wire.gt), pred: f32(wire.pred), uniqueGt: f32(wire.uniqueGt!), uniquePred: f32(wire.uniquePred!) },
       { mode: 'individual', bodyparts: 2, uniqueBodyparts: 1, individuals: 2, animals: 2, pcutoffs: [0.6, 0.6], uniquePcutoffs: [0.6] },
     );
-    assert.deepEqual(mine.map(({ x, y, shape, color }) => ({ x, y, shape, color })), plotted);
+    assert.deepEqual(mine, plotted);
     assert.deepEqual(mine.map((m) => `${m.shape}${m.bodypart}`), ['+0', '+1', '.0', '+0', '+1', '.1', 'x0', '+2', 'x2']);
     assert.deepEqual(S.imageMarkers(wire, layout, 2).map((m) => `${m.shape}@${m.x}`), ['+@8', 'x@9']);
     assert.deepEqual(S.imageMarkers(wire, { ...layout, pcutoffs: [0.05, 0.6, 0.1] }).filter((m) => m.shape === '.').map((m) => m.x), [5, 6, 7, 9]);

@@ -1,6 +1,7 @@
 // Pure logic of the evaluation panel (no DOM): sorting the results table, filtering and sorting the gallery, the
 // markers of one image (labels "+", predictions "·" at or above the body part's p-cutoff, "x" below, coloured per
-// individual as src-core/evaluate/plots.ts's `evaluationMarkers` in `individual` mode) and the bar chart's scale.
+// individual: src-core/evaluate/markers.ts's `evaluationMarkers` in `individual` mode) and the bar chart's scale.
+import { evaluationMarkers, type Marker } from '../../src-core/evaluate/markers';
 import type { EvaluationBodypartWire, EvaluationImageWire, EvaluationRowWire } from '../shared/messages';
 
 export type RowKey = 'shuffle' | 'trainPercent' | 'snapshot' | 'epoch' | 'trainError' | 'testError' | 'trainErrorPcutoff' | 'testErrorPcutoff' | 'trainMAP' | 'testMAP' | 'trainMAR' | 'testMAR';
@@ -88,17 +89,7 @@ export function filterImages(images: readonly EvaluationImageWire[], filter: Gal
     .map(({ image }) => image);
 }
 
-export type MarkerShape = '+' | '.' | 'x';
-
-export interface Marker {
-  x: number;
-  y: number;
-  shape: MarkerShape;
-  /** Index into the colours: the individual (labels) or animal slot (predictions); the unique parts' group last. */
-  color: number;
-  /** Body part index: K multi-animal parts, then unique parts. */
-  bodypart: number;
-}
+export type { Marker } from '../../src-core/evaluate/markers';
 
 export interface MarkerLayout {
   individuals: number;
@@ -108,42 +99,29 @@ export interface MarkerLayout {
   pcutoffs: readonly number[];
 }
 
-/**
- * One image's markers in drawing order, as `evaluationMarkers` (individual mode) orders them: per colour group the
- * labels, then the predictions at or above the cutoff, then those below. `only` keeps one body part.
- */
+const floats = (values: ReadonlyArray<number | null>) => Float32Array.from(values, (v) => (v === null ? Number.NaN : v));
+
+/** One image's markers, exactly as `herd evaluate --plotting=individual` draws them; `only` keeps one body part. */
 export function imageMarkers(image: EvaluationImageWire, layout: MarkerLayout, only = -1): Marker[] {
   const K = layout.bodyparts;
-  const U = layout.uniqueBodyparts;
-  type Point = { x: number | null; y: number | null; score?: number | null; bodypart: number };
-  const groups = Array.from({ length: layout.individuals + (U > 0 ? 1 : 0) }, () => ({ gt: [] as Point[], pred: [] as Point[] }));
-  for (let a = 0; a < layout.individuals; a++) {
-    for (let k = 0; k < K; k++) {
-      groups[a]!.gt.push({ x: image.gt[(a * K + k) * 2] ?? null, y: image.gt[(a * K + k) * 2 + 1] ?? null, bodypart: k });
-    }
-  }
-  const slots = Math.floor(image.pred.length / (3 * Math.max(1, K)));
-  for (let a = 0; a < Math.min(slots, layout.individuals); a++) {
-    for (let k = 0; k < K; k++) {
-      const at = (a * K + k) * 3;
-      groups[a]!.pred.push({ x: image.pred[at] ?? null, y: image.pred[at + 1] ?? null, score: image.pred[at + 2] ?? null, bodypart: k });
-    }
-  }
-  for (let u = 0; u < U; u++) {
-    const group = groups[layout.individuals]!;
-    if (image.uniqueGt) group.gt.push({ x: image.uniqueGt[2 * u] ?? null, y: image.uniqueGt[2 * u + 1] ?? null, bodypart: K + u });
-    if (image.uniquePred) group.pred.push({ x: image.uniquePred[3 * u] ?? null, y: image.uniquePred[3 * u + 1] ?? null, score: image.uniquePred[3 * u + 2] ?? null, bodypart: K + u });
-  }
-  const markers: Marker[] = [];
-  const visible = (p: Point) => p.x !== null && p.y !== null && (only < 0 || p.bodypart === only);
-  const reliable = (p: Point) => p.score !== null && p.score !== undefined && p.score >= (layout.pcutoffs[p.bodypart] ?? 0.6);
-  groups.forEach(({ gt, pred }, color) => {
-    for (const p of gt.filter(visible)) markers.push({ x: p.x!, y: p.y!, shape: '+', color, bodypart: p.bodypart });
-    const shown = pred.filter(visible);
-    for (const p of shown) if (reliable(p)) markers.push({ x: p.x!, y: p.y!, shape: '.', color, bodypart: p.bodypart });
-    for (const p of shown) if (!reliable(p)) markers.push({ x: p.x!, y: p.y!, shape: 'x', color, bodypart: p.bodypart });
-  });
-  return markers;
+  const markers = evaluationMarkers(
+    {
+      gt: floats(image.gt),
+      pred: floats(image.pred),
+      ...(image.uniqueGt ? { uniqueGt: floats(image.uniqueGt) } : {}),
+      ...(image.uniquePred ? { uniquePred: floats(image.uniquePred) } : {}),
+    },
+    {
+      mode: 'individual',
+      bodyparts: K,
+      uniqueBodyparts: layout.uniqueBodyparts,
+      individuals: layout.individuals,
+      animals: Math.min(layout.individuals, Math.floor(image.pred.length / (3 * Math.max(1, K)))),
+      pcutoffs: layout.pcutoffs.slice(0, K),
+      uniquePcutoffs: layout.pcutoffs.slice(K),
+    },
+  );
+  return only < 0 ? markers : markers.filter((m) => m.bodypart === only);
 }
 
 /** The bar chart's full scale: the largest finite error shown (train and test, with or without the cutoff), ≥ 1 px. */
