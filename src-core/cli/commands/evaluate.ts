@@ -66,7 +66,8 @@ export const evaluateCommand: Command = {
       'Errors are DeepLabCut\'s "RMSE": predicted animals (assembled from the detections exactly as herd analyze does)',
       'matched to the labeled ones by OKS, then the mean Euclidean distance in pixels over labeled keypoints. mAP/mAR: OKS',
       'σ = 0.1, thresholds 0.50:0.05:0.95. Results: evaluation-results-pytorch/iteration-N/<shuffle>/<scorer>-results.csv',
-      'and the iteration\'s CombinedEvaluation-results.csv. --plotting draws the images into',
+      'and the iteration\'s CombinedEvaluation-results.csv; per snapshot also <scorer>.h5 (every image\'s predictions, as',
+      'DeepLabCut writes it) and <scorer>-keypoint-results.csv (errors per body part). --plotting draws the images into',
       '<shuffle>/LabeledImages_<scorer>/<Training|Test>-<video>-<image>.png (config.yaml colormap, dotsize, alphavalue).',
     ].join('\n'),
   },
@@ -86,6 +87,7 @@ export const evaluateCommand: Command = {
     const showErrors = args.options['show-errors'] === true;
     const lines = result.evaluations.flatMap((e) => describe(e, showErrors, e.bodyparts));
     lines.push(...result.files.map((file) => `results: ${file}`));
+    for (const e of result.evaluations) lines.push(`predictions: ${e.predictionsFile}`, `per body part: ${e.keypointResultsFile}`);
     for (const e of result.evaluations) if (e.plots) lines.push(`labeled images (${e.plots.images}): ${e.plots.folder}`);
     for (const g of result.pafGraphs) {
       const tried = g.scores.map((s) => `${s.edges} edges: mAP ${s.mAP.toFixed(1)}`).join('; ');
