@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Edge } from '../assemble';
 import { writeFileAtomic } from '../common/atomic';
+import { formatCsv } from '../common/csv';
 import { drawText, textHeight, textWidth, type Rgb } from '../common/bitmap-font';
 import { HerdError } from '../common/errors';
 import { encodePng } from '../common/png';
@@ -105,9 +106,6 @@ export function affinityDistributionsFromSamples(
 
 const CSV_COLUMNS = ['edge', 'bodyparts', 'auc', 'bin_start', 'within_density', 'between_density'];
 
-function csvCell(value: string): string {
-  return /[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
 
 /** Plain decimal text: up to 6 decimals, no trailing zeros; empty for NaN. */
 function formatNumber(v: number): string {
@@ -122,7 +120,7 @@ export function affinityDistributionsCsv(distributions: readonly AffinityDistrib
       rows.push([String(d.edge), d.bodyparts.join('-'), formatNumber(d.auc), formatNumber(start), formatNumber(d.within.density[i]!), formatNumber(d.between.density[i]!)]);
     });
   }
-  return rows.map((cells) => cells.map(csvCell).join(',')).join('\n') + '\n';
+  return formatCsv(rows);
 }
 
 /* ----------------------------------------------------------------- figure */

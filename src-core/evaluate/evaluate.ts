@@ -9,6 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../common/atomic';
+import { formatCsv, parseCsvLine } from '../common/csv';
 import { HerdError } from '../common/errors';
 import { ProgressCounter, silentProgress, type ProgressReporter } from '../common/progress';
 import { loadShuffle, type LoadedShuffle } from '../dataset';
@@ -293,11 +294,6 @@ function resultRow(e: SnapshotEvaluation): string[] {
   ];
 }
 
-function formatCsv(rows: string[][]): string {
-  return rows.map((cells) => cells.map(csvCell).join(',')).join('\n') + '\n';
-}
-
-
 /** `evaluation-results-pytorch/iteration-N/<shuffle folder>/<scorer>-results.csv`, one row per snapshot. */
 function writeShuffleResults(shuffle: LoadedShuffle, rows: SnapshotEvaluation[]): string {
   const folder = evaluationFolder(shuffle);
@@ -321,30 +317,4 @@ function writeCombinedResults(folder: string, evaluations: SnapshotEvaluation[])
   for (const e of evaluations) rows.set(`${e.shuffle}/${path.basename(e.snapshot)}`, resultRow(e));
   writeFileAtomic(file, formatCsv([COLUMNS, ...rows.values()]));
   return file;
-}
-
-function csvCell(value: string): string {
-  return /[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
-
-function parseCsvLine(line: string): string[] {
-  const cells: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      cells.push(cell);
-      cell = '';
-    } else cell += c;
-  }
-  cells.push(cell);
-  return cells;
 }

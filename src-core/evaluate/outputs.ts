@@ -16,6 +16,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../common/atomic';
+import { formatCsv } from '../common/csv';
 import { UNIQUE_INDIVIDUAL } from '../io/dlc-csv';
 import { writePandasHdfAtomic, type PandasFrame } from '../io/hdf5-pandas';
 import { splitImagePath } from '../labels/table';
@@ -96,16 +97,13 @@ export async function writePredictions(folder: string, layout: PredictionLayout,
 /** The keypoint-results CSV text: `Error Type` rows × body part columns. */
 export function formatKeypointResults(bodyparts: readonly string[], train: PartErrors, test: PartErrors): string {
   const n = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? String(Number(v.toFixed(4))) : '');
-  const cell = (value: string) => (/[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
   const rows: Array<[string, readonly number[]]> = [
     [KEYPOINT_ERROR_ROWS[0], train.perBodypart],
     [KEYPOINT_ERROR_ROWS[1], test.perBodypart],
     [KEYPOINT_ERROR_ROWS[2], train.perBodypartPcutoff],
     [KEYPOINT_ERROR_ROWS[3], test.perBodypartPcutoff],
   ];
-  const lines = [['Error Type', ...bodyparts].map(cell).join(',')];
-  for (const [name, values] of rows) lines.push([name, ...bodyparts.map((_, k) => n(values[k]))].map(cell).join(','));
-  return lines.join('\n') + '\n';
+  return formatCsv([['Error Type', ...bodyparts], ...rows.map(([name, values]) => [name, ...bodyparts.map((_, k) => n(values[k]))])]);
 }
 
 export function writeKeypointResults(folder: string, scorer: string, bodyparts: readonly string[], train: PartErrors, test: PartErrors): string {

@@ -7,6 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseCsv } from '../common/csv';
 import { HerdError } from '../common/errors';
 import { loadShuffle } from '../dataset';
 import { UNIQUE_INDIVIDUAL } from '../io/dlc-csv';
@@ -303,28 +304,4 @@ async function readPredictions(file: string, individuals: string[], bodyparts: s
     out.set(normalizeImagePath(tuple.map(String)), { pred, ...(uniquePred ? { uniquePred } : {}) });
   });
   return out;
-}
-
-/** RFC 4180 rows (quoted cells, doubled quotes); a trailing newline gives no empty row. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  for (const line of text.replace(/^\ufeff/, '').split(/\r?\n/)) {
-    if (line === '') continue;
-    const cells: string[] = [];
-    let cell = '';
-    let quoted = false;
-    for (let i = 0; i < line.length; i++) {
-      const ch = line[i]!;
-      if (quoted) {
-        if (ch === '"' && line[i + 1] === '"') (cell += '"'), i++;
-        else if (ch === '"') quoted = false;
-        else cell += ch;
-      } else if (ch === '"') quoted = true;
-      else if (ch === ',') cells.push(cell), (cell = '');
-      else cell += ch;
-    }
-    cells.push(cell);
-    rows.push(cells);
-  }
-  return rows;
 }
