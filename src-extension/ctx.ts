@@ -66,6 +66,7 @@ export class Ctx implements vscode.Disposable {
       configPath: () => this.project?.configPath,
       ffmpeg: () => readSettings().ffmpegPath,
       labelingOpen: (folder) => this.labeling.isOpen(folder),
+      frameAdded: (folder) => void this.labeling.refresh(folder),
     });
     this.evaluation = new EvaluationPanels(extension.extensionUri, {
       log: (message) => this.log.warn(message),

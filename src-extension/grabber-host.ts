@@ -36,6 +36,8 @@ export interface GrabberOptions {
    * Why frames of `folder` may not be deleted now, if so: an open labeling panel would save the deleted rows back.
    */
   deleteBlockedBy?(folder: string): string | undefined;
+  /** Called after a grab added a frame to `folder` (an open labeling panel shows it). */
+  onFrameAdded?(folder: string): void;
   /** Frames [start, end) of the video; default src-core's readFrameRange. */
   frames?: FrameRangeReader;
 }
@@ -230,6 +232,7 @@ export class GrabberSession {
         }
         case 'grabber-grab': {
           const file = await this.grab(message.index);
+          this.options.onFrameAdded?.(path.dirname(file));
           return { type: 'grabber-grabbed', index: message.index, file, frames: await this.frames() };
         }
         case 'grabber-find-duplicates':

@@ -14,6 +14,8 @@ export interface GrabberPanelOptions {
   ffmpeg?: () => string | undefined;
   /** Whether the labeling panel of a labeled-data folder is open. */
   labelingOpen?: (folder: string) => boolean;
+  /** A grab added a frame to the labeled-data folder. */
+  frameAdded?: (folder: string) => void;
 }
 
 /** Deletes a file to the trash; where the file system has no trash, deletes it outright. */
@@ -63,6 +65,7 @@ export class GrabberPanels extends KeyedPanels {
           ffmpeg: options.ffmpeg?.() || undefined,
           toUri: (file) => webview.asWebviewUri(vscode.Uri.file(file)).toString(),
           remove: moveToTrash,
+          onFrameAdded: (folder) => options.frameAdded?.(folder),
           deleteBlockedBy: (folder) =>
             options.labelingOpen?.(folder) ? `the labeling panel of ${path.basename(folder)} is open: save and close it before deleting frames (it would write their labels back)` : undefined,
         });

@@ -8,11 +8,11 @@ import { KeyedPanels } from './webview-panels';
 
 export class LabelingPanels extends KeyedPanels {
   /** The open panels' webviews by folder, and a frame to select when a panel's webview (re)starts. */
-  private readonly webviews: Map<string, vscode.Webview>;
+  private readonly webviews: Map<string, { webview: vscode.Webview; answer(message: unknown): Promise<void> }>;
   private readonly pendingImage: Map<string, string>;
 
   constructor(extensionUri: vscode.Uri, log: (message: string) => void = () => undefined, core: LabelingCore = coreFacade()) {
-    const webviews = new Map<string, vscode.Webview>();
+    const webviews = new Map<string, { webview: vscode.Webview; answer(message: unknown): Promise<void> }>();
     const pendingImage = new Map<string, string>();
     super(extensionUri, {
       viewType: LABELING_VIEW_TYPE,
@@ -36,15 +36,13 @@ export class LabelingPanels extends KeyedPanels {
             return image;
           },
         };
-        webviews.set(folder, webview);
-        return [
-          { dispose: () => webviews.get(folder) === webview && webviews.delete(folder) },
-          webview.onDidReceiveMessage(async (message: unknown) => {
-            const reply = await handlePanelMessage(message, session);
-            if (reply?.type === 'error') log(`labeling ${folder}: ${reply.message}`);
-            if (reply) await webview.postMessage(reply);
-          }),
-        ];
+        const answer = async (message: unknown) => {
+          const reply = await handlePanelMessage(message, session);
+          if (reply?.type === 'error') log(`labeling ${folder}: ${reply.message}`);
+          if (reply) await webview.postMessage(reply);
+        };
+        webviews.set(folder, { webview, answer });
+        return [{ dispose: () => webviews.get(folder)?.webview === webview && webviews.delete(folder) }, webview.onDidReceiveMessage(answer)];
       },
     });
     this.webviews = webviews;
@@ -57,7 +55,7 @@ export class LabelingPanels extends KeyedPanels {
    */
   override show(folder: string, options: { image?: string } = {}): vscode.WebviewPanel {
     const key = path.resolve(folder);
-    const open = this.webviews.get(key);
+    const open = this.webviews.get(key)?.webview;
     if (options.image !== undefined) this.pendingImage.set(key, options.image);
     const panel = super.show(key);
     if (open && options.image !== undefined) {
@@ -65,5 +63,13 @@ export class LabelingPanels extends KeyedPanels {
       void open.postMessage(reveal).then((delivered) => delivered && this.pendingImage.delete(key));
     }
     return panel;
+  }
+
+  /**
+   * Sends an open panel of `folder` its frames and labels again (frames were added to the folder): the panel keeps its
+   * frame, selection and unsaved labels (its init handling prefers them), and shows the new frames.
+   */
+  async refresh(folder: string): Promise<void> {
+    await this.webviews.get(path.resolve(folder))?.answer({ type: 'ready' });
   }
 }

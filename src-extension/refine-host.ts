@@ -10,6 +10,7 @@ import { TRACKER_SUFFIX } from '../src-core/infer/locate';
 import { writePoseTable } from '../src-core/infer/outputs';
 import { readPoseTable, type PoseTable } from '../src-core/io/pose-table';
 import { colormapColors } from '../src-core/labels/colormap';
+import { exportRefinedFrames, type ExportRefinedOptions, type ExportRefinedResult } from '../src-core/outliers/export-refined';
 import { loadProject } from '../src-core/project/load';
 import { applyEdit, type TrackedPoses } from '../src-core/stitch/edit';
 import { readFrameRange } from '../src-core/video/decode';
@@ -99,6 +100,8 @@ export interface RefineCore {
   frames(video: VideoInfo, start: number, end: number): Promise<Frame[]>;
   /** Writes `poses` (and `unique`, else the original's unique body parts, unchanged) with the original's scorer. */
   save(target: string, poses: PoseArray, original: PoseTable, overwrite: boolean, unique?: PoseArray): Promise<string[]>;
+  /** Exports the edited frames to the project's training data (default: src-core's `exportRefinedFrames`). */
+  exportFrames?(configPath: string, options: ExportRefinedOptions): Promise<ExportRefinedResult>;
 }
 
 export const DEFAULT_REFINE_CONFIG: RefineConfig = { skeleton: [], individualColors: [], dotsize: 5, trailLength: 10, jumpThreshold: 40, uniqueColor: '#ff4dff' };
@@ -154,6 +157,7 @@ export function refineCore(options: { ffmpeg?: string } = {}): RefineCore {
       });
       return [written.h5, ...(written.csv ? [written.csv] : [])];
     },
+    exportFrames: (configPath, exportOptions) => exportRefinedFrames(configPath, { ffmpeg: options.ffmpeg, ...exportOptions }),
   };
 }
 
@@ -321,6 +325,8 @@ export class RefineSession {
           const unique = message.unique ? checkPoses(message.unique, opened.table.unique, 'unique body parts') : undefined;
           return await this.write(poses, unique, message.overwrite, ids);
         }
+        case 'refine-export':
+          return await this.exportEdited(message.pcutoff);
         case 'refine-dirty':
           this.options.onDirty?.(message.dirty);
           return undefined;
@@ -364,6 +370,31 @@ export class RefineSession {
       }
     }
     return out;
+  }
+
+  /**
+   * "Export edited frames to labeled-data" (DeepLabCut's `export_to_training_data`): the logged edits replayed on the
+   * table as opened give the refined table; the frames where it differs from the opened one go to the project's
+   * `labeled-data/<video stem>/` (src-core/outliers/export-refined.ts). Needs the project's config.yaml and the video.
+   */
+  async exportEdited(pcutoff?: number): Promise<RefineHostToPanel> {
+    const configPath = this.options.configPath;
+    if (!configPath) return { type: 'refine-error', message: 'no project (config.yaml) is known for this table: open it from a project to export frames to its labeled-data' };
+    const opened = await this.table();
+    if (!opened.video) return { type: 'refine-error', message: `no video found for ${path.basename(this.file)}: the edited frames cannot be saved as images` };
+    const original = { poses: opened.table.poses, ...(opened.table.unique ? { unique: opened.table.unique } : {}) };
+    const refined = this.replay(original);
+    const exportFrames = this.core.exportFrames ?? exportRefinedFrames;
+    const result = await exportFrames(configPath, { video: opened.video.path, original, refined, scorer: opened.table.scorer, ...(pcutoff !== undefined ? { pcutoff } : {}) });
+    const images = new Set(result.created);
+    return {
+      type: 'refine-exported',
+      frames: result.frames,
+      folder: result.folder,
+      files: [...result.images.filter((file) => images.has(file)), ...(result.machineLabels ? [result.machineLabels, result.machineLabelsCsv] : []), ...result.collectedData],
+      skipped: result.skipped,
+      addedToConfig: result.addedToConfig,
+    };
   }
 
   private async table(): Promise<OpenedTable> {

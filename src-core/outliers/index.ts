@@ -20,4 +20,5 @@ export {
   type VideoOutlierExtraction,
   type VideoOutliers,
 } from './extract';
+export { exportRefinedFrames, findEditedFrames, type ExportRefinedOptions, type ExportRefinedResult } from './export-refined';
 export { machineLabelsCsvPath, machineLabelsPath, writeMachineLabels, type MachineLabelsWritten } from './machine-labels';

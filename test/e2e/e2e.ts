@@ -340,8 +340,13 @@ async function main(): Promise<void> {
       const image = (await last.getAttribute('data-image'))!;
       assert.ok(image.startsWith('labeled-data/synth/') && !image.endsWith('img00.png'), image);
       await last.click();
-      await webviewFrame(page, `[data-testid=stage][data-loaded="${image}"]`, 20000);
+      const labeling = await webviewFrame(page, `[data-testid=stage][data-loaded="${image}"]`, 20000);
+      // The frame grabbed above is in its filmstrip now.
+      await labeling.locator('[data-testid=filmstrip] li', { hasText: 'img01.png' }).waitFor({ timeout: 10000 });
       await page.screenshot({ path: path.join(OUT, '3d-evaluation.png') });
+      // Close the panels: a webview taking focus late would close the quick picks of the next checks.
+      await runCommand(page, 'View: Close All Editors');
+      await page.locator('.tabs-container .tab').first().waitFor({ state: 'detached', timeout: 10000 });
       return `${rows} snapshot row(s), ${count} images; ${image} opened for labeling; panel open ${results.evaluationPanelOpenMs} ms`;
     });
 

@@ -7,22 +7,15 @@
  * Skips when Chromium or the bundle is missing (HERD_WEBVIEW_REQUIRED=1: fail instead).
  */
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import * as path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { encodePng } from '../../src-core/common/png';
 import { evaluationMarkers } from '../../src-core/evaluate/markers';
 import type { EvaluationImageWire, EvaluationInitMessage, EvaluationPanelToHost, EvaluationSnapshotMessage } from '../../webviews/shared/messages';
 import { imageMarkers } from '../../webviews/evaluate/state';
-import { openChromium, whyNoChromium } from '../helpers/chromium';
+import { openWebview, stubPage, until, webviewBundle, type OpenWebview } from '../helpers/webview-server';
 
-const ROOT = path.resolve(__dirname, '../..');
-const BUNDLE = path.join(ROOT, 'dist/webviews/evaluate.js');
-const missing = whyNoChromium(BUNDLE);
-if (missing && process.env.HERD_WEBVIEW_REQUIRED === '1') throw new Error(missing);
+const { bundle: BUNDLE, missing } = webviewBundle('evaluate');
 
 const NONCE = 'ZXZhbG5vbmNl';
 /** 480×200 pictures shown 240 px wide: scale ½, so odd image coordinates land on pixel centres. */
@@ -96,73 +89,37 @@ function snapshot(id: string, origin: string): EvaluationSnapshotMessage {
 
 function page(origin: string): string {
   const snapshots = Object.fromEntries(init().rows.map((r) => [r.id, snapshot(r.id, origin)]));
-  return `<!doctype html><html><head><meta charset="utf-8"><link rel="stylesheet" href="/evaluate.css"></head><body><div id="root"></div>
-<script nonce="${NONCE}">
-window.__sent = [];
-sessionStorage.clear();
-const INIT = ${JSON.stringify(init())};
-const SNAPSHOTS = ${JSON.stringify(snapshots)};
-window.acquireVsCodeApi = () => ({
-  postMessage(m) {
-    window.__sent.push(JSON.parse(JSON.stringify(m)));
+  return stubPage({
+    bundle: BUNDLE,
+    nonce: NONCE,
+    script: `const INIT = ${JSON.stringify(init())};
+const SNAPSHOTS = ${JSON.stringify(snapshots)};`,
+    answer: `
     if (m.type === 'evaluation-ready') setTimeout(() => window.postMessage(INIT, '*'));
-    if (m.type === 'evaluation-select') setTimeout(() => window.postMessage(SNAPSHOTS[m.id], '*'), 20);
-  },
-  getState() { return JSON.parse(sessionStorage.getItem('state') ?? 'null') ?? undefined; },
-  setState(s) { sessionStorage.setItem('state', JSON.stringify(s)); },
-});
-</script><script nonce="${NONCE}" src="/evaluate.js"></script></body></html>`;
+    if (m.type === 'evaluation-select') setTimeout(() => window.postMessage(SNAPSHOTS[m.id], '*'), 20);`,
+  });
 }
 
 describe('evaluation webview in Chromium', { skip: missing }, () => {
-  let server: http.Server;
-  let context: BrowserContext;
+  let web: OpenWebview | undefined;
   let tab: Page;
   let base = '';
   const problems: string[] = [];
 
   before(async () => {
     const png = picture();
-    server = http.createServer((req, res) => {
-      const url = (req.url ?? '/').split('?')[0];
-      const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const csp = `default-src 'none'; img-src ${origin}; style-src ${origin}; script-src 'nonce-${NONCE}'; connect-src 'none'`;
-      const send = (type: string, body: string | Buffer) => {
-        res.writeHead(200, { 'content-type': type, 'content-security-policy': csp });
-        res.end(body);
-      };
-      if (url === '/') send('text/html', page(origin));
-      else if (url === '/evaluate.js') send('text/javascript', fs.readFileSync(BUNDLE));
-      else if (url === '/evaluate.css') send('text/css', fs.readFileSync(BUNDLE.replace(/\.js$/, '.css')));
-      else if (url === '/img.png') send('image/png', png);
-      else {
-        res.writeHead(url === '/favicon.ico' ? 204 : 404);
-        res.end();
-      }
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    ({ context, tab } = await openChromium({ width: 1200, height: 800 }, problems));
+    const files = (url: string) => (url === '/img.png' ? { type: 'image/png', body: png } : undefined);
+    web = await openWebview({ bundle: BUNDLE, nonce: NONCE, page: (_query, origin) => page(origin), files }, { width: 1200, height: 800 }, problems);
+    ({ tab, base } = web);
   });
 
-  after(async () => {
-    await context?.close();
-    await new Promise((resolve) => server?.close(resolve));
-  });
+  after(() => web?.close());
 
   beforeEach(async () => {
     await tab.goto(base);
     await tab.locator('[data-testid=results]').waitFor();
     await until(async () => (await tab.locator('[data-testid=bars]').getAttribute('data-snapshot').catch(() => null)) !== null, 'the first snapshot');
   });
-
-  async function until(probe: () => Promise<boolean>, what = 'a condition', ms = 5000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!(await probe())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
 
   const sent = async () => (await tab.evaluate('window.__sent')) as EvaluationPanelToHost[];
   type Attributes = { getAttribute(name: string): string | null };

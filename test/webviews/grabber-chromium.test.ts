@@ -7,20 +7,13 @@
  * fail instead).
  */
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import * as path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { encodePng } from '../../src-core/common/png';
 import type { GrabberFrame, GrabberInitMessage, GrabberPanelToHost } from '../../webviews/shared/messages';
-import { openChromium, whyNoChromium } from '../helpers/chromium';
+import { openWebview, stubPage, until, webviewBundle, type OpenWebview } from '../helpers/webview-server';
 
-const ROOT = path.resolve(__dirname, '../..');
-const BUNDLE = path.join(ROOT, 'dist/webviews/grabber.js');
-const missing = whyNoChromium(BUNDLE);
-if (missing && process.env.HERD_WEBVIEW_REQUIRED === '1') throw new Error(missing);
+const { bundle: BUNDLE, missing } = webviewBundle('grabber');
 
 const NONCE = 'Z3JhYmJlcm5vbmNl';
 const W = 120;
@@ -36,11 +29,10 @@ function init(): GrabberInitMessage {
 }
 
 function page(): string {
-  return `<!doctype html><html><head><meta charset="utf-8"><link rel="stylesheet" href="/grabber.css"></head><body><div id="root"></div>
-<script nonce="${NONCE}">
-window.__sent = [];
-if (!location.search.includes('keep')) sessionStorage.clear();
-const INIT = ${JSON.stringify(init())};
+  return stubPage({
+    bundle: BUNDLE,
+    nonce: NONCE,
+    script: `const INIT = ${JSON.stringify(init())};
 const HOST_LABELED = ${JSON.stringify(HOST_LABELED)};
 let frames = INIT.frames.map((f) => ({ ...f }));
 const name = (i) => 'img' + String(i).padStart(2, '0') + '.png';
@@ -55,10 +47,8 @@ function groups(threshold) {
   const present = new Set(frames.map((f) => f.name));
   return all.map((g) => g.filter((n) => present.has(n))).filter((g) => g.length > 1);
 }
-const reply = (m, ms) => setTimeout(() => window.postMessage(m, '*'), ms ?? 5);
-window.acquireVsCodeApi = () => ({
-  postMessage(m) {
-    window.__sent.push(JSON.parse(JSON.stringify(m)));
+const reply = (m, ms) => setTimeout(() => window.postMessage(m, '*'), ms ?? 5);`,
+    answer: `
     if (m.type === 'grabber-ready') reply(INIT, 0);
     if (m.type === 'grabber-get-frame') reply({ type: 'grabber-frame', index: m.index, width: ${W}, height: ${H}, rgb: picture(m.index) });
     if (m.type === 'grabber-grab') {
@@ -76,17 +66,12 @@ window.acquireVsCodeApi = () => ({
         frames = frames.filter((f) => !m.names.includes(f.name));
         reply({ type: 'grabber-deleted', deleted: m.names.map((n) => '/p/labeled-data/m1/' + n), labelFiles: labeled.length ? ['/p/labeled-data/m1/CollectedData_alice.h5', '/p/labeled-data/m1/CollectedData_alice.csv'] : [], frames });
       }
-    }
-  },
-  getState() { return JSON.parse(sessionStorage.getItem('state') ?? 'null') ?? undefined; },
-  setState(s) { sessionStorage.setItem('state', JSON.stringify(s)); },
-});
-</script><script nonce="${NONCE}" src="/grabber.js"></script></body></html>`;
+    }`,
+  });
 }
 
 describe('frame grabber webview in Chromium', { skip: missing }, () => {
-  let server: http.Server;
-  let context: BrowserContext;
+  let web: OpenWebview | undefined;
   let tab: Page;
   let base = '';
   const problems: string[] = [];
@@ -97,40 +82,12 @@ describe('frame grabber webview in Chromium', { skip: missing }, () => {
   };
 
   before(async () => {
-    server = http.createServer((req, res) => {
-      const [url] = (req.url ?? '/').split('?');
-      const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const csp = `default-src 'none'; img-src ${origin}; style-src ${origin}; script-src 'nonce-${NONCE}'; connect-src 'none'`;
-      const send = (type: string, body: string | Buffer) => {
-        res.writeHead(200, { 'content-type': type, 'content-security-policy': csp });
-        res.end(body);
-      };
-      if (url === '/') send('text/html', page());
-      else if (url === '/grabber.js') send('text/javascript', fs.readFileSync(BUNDLE));
-      else if (url === '/grabber.css') send('text/css', fs.readFileSync(BUNDLE.replace(/\.js$/, '.css')));
-      else if (url.startsWith('/thumb/')) send('image/png', thumb(url));
-      else {
-        res.writeHead(url === '/favicon.ico' ? 204 : 404);
-        res.end();
-      }
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    ({ context, tab } = await openChromium({ width: 1200, height: 760 }, problems));
+    const files = (url: string) => (url.startsWith('/thumb/') ? { type: 'image/png', body: thumb(url) } : undefined);
+    web = await openWebview({ bundle: BUNDLE, nonce: NONCE, page, files }, { width: 1200, height: 760 }, problems);
+    ({ tab, base } = web);
   });
 
-  after(async () => {
-    await context?.close();
-    await new Promise((resolve) => server?.close(resolve));
-  });
-
-  async function until(probe: () => Promise<boolean>, what = 'a condition', ms = 5000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!(await probe())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
+  after(() => web?.close());
 
   const frame = async () => Number(await tab.locator('[data-testid=stage]').getAttribute('data-frame'));
   const sent = async () => (await tab.evaluate('window.__sent')) as GrabberPanelToHost[];

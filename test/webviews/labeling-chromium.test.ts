@@ -4,24 +4,17 @@
  * and records every message. Skips when Chromium or the bundle is missing (HERD_WEBVIEW_REQUIRED=1: fail instead).
  */
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import * as path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import type { BrowserContext, Page } from 'playwright-core';
-import { openChromium, whyNoChromium } from '../helpers/chromium';
+import type { Page } from 'playwright-core';
+import { openWebview, stubPage, until, webviewBundle, type OpenWebview } from '../helpers/webview-server';
 import { encodePng } from '../../src-core/common/png';
 import type { InitMessage, PanelToHost, WireTable } from '../../webviews/shared/messages';
 import { imageToScreen, screenToImage, type View } from '../../webviews/labeling/view';
 import { columns, config, frames, table } from './fixture';
 
-const ROOT = path.resolve(__dirname, '../..');
-const BUNDLE = path.join(ROOT, 'dist/webviews/labeling.js');
+const { bundle: BUNDLE, missing } = webviewBundle('labeling');
 const W = 200;
 const H = 100;
-const missing = whyNoChromium(BUNDLE);
-if (missing && process.env.HERD_WEBVIEW_REQUIRED === '1') throw new Error(missing);
 
 function picture(seed: number): Buffer {
   const rgb = new Uint8Array(W * H * 3);
@@ -36,83 +29,52 @@ function picture(seed: number): Buffer {
 const NONCE = 'dGVzdG5vbmNl';
 
 function page(init: InitMessage): string {
-  return `<!doctype html><html><head><meta charset="utf-8"><link rel="stylesheet" href="/labeling.css"></head><body><div id="root"></div>
-<script nonce="${NONCE}">
-window.__sent = [];
-if (!location.search.includes('keep')) sessionStorage.clear();
-const INIT = ${JSON.stringify(init)};
-window.acquireVsCodeApi = () => ({
-  postMessage(m) {
-    window.__sent.push(JSON.parse(JSON.stringify(m)));
+  return stubPage({
+    bundle: BUNDLE,
+    nonce: NONCE,
+    script: `const INIT = ${JSON.stringify(init)};`,
+    answer: `
     if (m.type === 'ready') setTimeout(() => window.postMessage(INIT, '*'));
-    if (m.type === 'save') setTimeout(() => window.postMessage({ type: 'saved', files: ['CollectedData_alice.h5', 'CollectedData_alice.csv'] }, '*'));
-  },
-  getState() { return JSON.parse(sessionStorage.getItem('state') ?? 'null') ?? undefined; },
-  setState(s) { sessionStorage.setItem('state', JSON.stringify(s)); },
-});
-</script><script nonce="${NONCE}" src="/labeling.js"></script></body></html>`;
+    if (m.type === 'save') setTimeout(() => window.postMessage({ type: 'saved', files: ['CollectedData_alice.h5', 'CollectedData_alice.csv'] }, '*'));`,
+  });
 }
 
 describe('labeling webview in Chromium', { skip: missing }, () => {
-  let server: http.Server;
-  let context: BrowserContext;
+  let web: OpenWebview | undefined;
   let tab: Page;
   let base = '';
   const problems: string[] = [];
 
   before(async () => {
     const images = [0, 1, 2, 3].map(picture);
-    server = http.createServer((req, res) => {
-      const [url, query = ''] = (req.url ?? '/').split('?');
-      const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const csp = `default-src 'none'; img-src ${origin} data:; style-src ${origin}; script-src 'nonce-${NONCE}'; connect-src 'none'`;
-      const send = (type: string, body: string | Buffer) => {
-        res.writeHead(200, { 'content-type': type, 'content-security-policy': csp });
-        res.end(body);
-      };
-      const m = /^\/img(\d)\.png$/.exec(url);
-      if (url === '/') {
+    web = await openWebview({
+      bundle: BUNDLE,
+      nonce: NONCE,
+      imgSrc: 'data:',
+      page: (query, origin) => {
         const autosaveMs = Number(/autosave=(\d+)/.exec(query)?.[1] ?? 0);
         const asked = /image=(\d)/.exec(query)?.[1];
         const init: InitMessage = {
           type: 'init', folder: '/p/labeled-data/vid', frames: frames(4, (i) => `${origin}/img${i}.png`), labels: table(), config: { ...config(), autosaveMs },
           ...(asked ? { image: `labeled-data/vid/img00${asked}.png` } : {}),
         };
-        send('text/html', page(init));
-      } else if (url === '/labeling.js') send('text/javascript', fs.readFileSync(BUNDLE));
-      else if (url === '/labeling.css') send('text/css', fs.readFileSync(BUNDLE.replace(/\.js$/, '.css')));
-      else if (m) send('image/png', images[Number(m[1])]);
-      else if (url === '/favicon.ico') {
-        res.writeHead(204);
-        res.end();
-      } else {
-        res.writeHead(404);
-        res.end();
-      }
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    ({ context, tab } = await openChromium({ width: 1000, height: 600 }, problems));
+        return page(init);
+      },
+      files: (url) => {
+        const m = /^\/img(\d)\.png$/.exec(url);
+        return m ? { type: 'image/png', body: images[Number(m[1])] } : undefined;
+      },
+    }, { width: 1000, height: 600 }, problems);
+    ({ tab, base } = web);
   });
 
-  after(async () => {
-    await context?.close();
-    await new Promise((resolve) => server?.close(resolve));
-  });
+  after(() => web?.close());
 
   beforeEach(async () => {
     await tab.goto(base);
     await tab.locator('[data-testid=stage]').waitFor();
     await until(async () => (await tab.locator('[data-testid=stage]').getAttribute('data-image')) === `${W}x${H}`);
   });
-
-  async function until(probe: () => Promise<boolean>, what = 'a condition', ms = 5000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!(await probe())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
 
   async function settle(): Promise<void> {
     await tab.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))');
@@ -332,6 +294,25 @@ describe('labeling webview in Chromium', { skip: missing }, () => {
     const saved = (saves[0] as Extract<PanelToHost, { type: 'save' }>).table;
     near(at(saved, 2, 'mouse1', 'snout'), [70, 80], 'autosaved point');
     await until(async () => (await tab.locator('[data-testid=dirty]').textContent()) === 'saved', 'saved after the autosave');
+    assert.deepEqual(problems, []);
+  });
+
+  it('a second init (a frame grabbed into the folder) keeps the shown image and the unsaved labels', async () => {
+    await tab.keyboard.press('ArrowRight');
+    await tab.keyboard.press('ArrowRight');
+    await until(async () => (await tab.locator('[data-testid=stage]').getAttribute('data-loaded')) === 'labeled-data/vid/img002.png', 'frame 3 shown');
+    await clickImage(70, 80);
+    assert.equal(await tab.locator('[data-testid=dirty]').textContent(), '● unsaved changes');
+    // What the host sends after a grab: the folder's frames again, one more sorting before the shown one.
+    await tab.evaluate(`(() => {
+      const f = INIT.frames;
+      window.postMessage({ ...INIT, frames: [f[0], f[1], { ...f[1], image: 'labeled-data/vid/img001a.png' }, f[2], f[3]] }, '*');
+    })()`);
+    await until(async () => (await tab.locator('[data-testid=filmstrip] li').count()) === 5, 'the grabbed frame listed');
+    assert.equal((await stage()).frame, 3);
+    assert.equal(await tab.locator('[data-testid=stage]').getAttribute('data-loaded'), 'labeled-data/vid/img002.png');
+    assert.equal(await tab.locator('[data-testid=dirty]').textContent(), '● unsaved changes');
+    near(at(await save(), 2, 'mouse1', 'snout'), [70, 80], 'the unsaved point, still on its image');
     assert.deepEqual(problems, []);
   });
 

@@ -4,19 +4,13 @@
  * `npm run bench` (not a test tier): it prints Markdown rows and asserts only that the interactions happened.
  */
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { BrowserContext, Page } from 'playwright-core';
-import { openChromium, whyNoChromium } from '../helpers/chromium';
+import type { Page } from 'playwright-core';
+import { openWebview, stubPage, webviewBundle, type OpenWebview } from '../helpers/webview-server';
 import { encodePng } from '../../src-core/common/png';
 import type { InitMessage, LabelingConfig, WireColumn, WireTable } from '../../webviews/shared/messages';
 
-const ROOT = path.resolve(__dirname, '../..');
-const BUNDLE = path.join(ROOT, 'dist/webviews/labeling.js');
-const missing = whyNoChromium(BUNDLE);
+const { bundle: BUNDLE, missing } = webviewBundle('labeling', false);
 const W = 640;
 const H = 480;
 const FRAMES = 12;
@@ -48,42 +42,30 @@ function init(origin: string): InitMessage {
 }
 
 describe('labeling webview performance (Chromium)', { skip: missing }, () => {
-  let server: http.Server;
-  let context: BrowserContext;
+  let web: OpenWebview | undefined;
   let tab: Page;
 
   before(async () => {
     const pngs = Array.from({ length: FRAMES }, (_, i) => picture(i + 1));
-    server = http.createServer((req, res) => {
-      const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const m = /^\/img(\d+)\.png$/.exec(req.url ?? '');
-      const send = (type: string, body: string | Buffer) => {
-        res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
-        res.end(body);
-      };
-      if (req.url === '/') {
-        send('text/html', `<!doctype html><html><head><link rel="stylesheet" href="/labeling.css"></head><body><div id="root"></div><script>
-const INIT = ${JSON.stringify(init(origin))};
-window.acquireVsCodeApi = () => ({ postMessage(m) { if (m.type === 'ready') setTimeout(() => window.postMessage(INIT, '*')); }, getState() {}, setState() {} });
-</script><script src="/labeling.js"></script></body></html>`);
-      } else if (req.url === '/labeling.js') send('text/javascript', fs.readFileSync(BUNDLE));
-      else if (req.url === '/labeling.css') send('text/css', fs.readFileSync(BUNDLE.replace(/\.js$/, '.css')));
-      else if (m) send('image/png', pngs[Number(m[1])]);
-      else {
-        res.writeHead(204);
-        res.end();
-      }
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    ({ context, tab } = await openChromium({ width: 1280, height: 800 }));
-    await tab.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    web = await openWebview(
+      {
+        bundle: BUNDLE,
+        headers: { 'cache-control': 'no-store' },
+        page: (_query, origin) =>
+          stubPage({ bundle: BUNDLE, host: 'bare', script: `const INIT = ${JSON.stringify(init(origin))};`, answer: `    if (m.type === 'ready') setTimeout(() => window.postMessage(INIT, '*'));` }),
+        files: (url) => {
+          const m = /^\/img(\d+)\.png$/.exec(url);
+          return m ? { type: 'image/png', body: pngs[Number(m[1])] } : undefined;
+        },
+      },
+      { width: 1280, height: 800 },
+    );
+    tab = web.tab;
+    await tab.goto(web.base);
     await tab.locator('[data-testid=stage][data-loaded="labeled-data/v/img0.png"]').waitFor();
   });
 
-  after(async () => {
-    await context?.close();
-    await new Promise((resolve) => server?.close(resolve));
-  });
+  after(() => web?.close());
 
   it('frame switch time for a 640×480 PNG (goal < 50 ms)', async (t) => {
     // From the key press to the first painted frame showing the new image and its 400 points.

@@ -5,23 +5,16 @@
  * Skips when Chromium or the bundle is missing (HERD_WEBVIEW_REQUIRED=1: fail instead).
  */
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import * as path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import type { BrowserContext, Page } from 'playwright-core';
-import { openChromium, whyNoChromium } from '../helpers/chromium';
+import type { Page } from 'playwright-core';
+import { openWebview, stubPage, until, webviewBundle, type OpenWebview } from '../helpers/webview-server';
 import { poseOffset } from '../../src-core/common/pose';
 import { imageToScreen, type View } from '../../webviews/labeling/view';
 import * as S from '../../webviews/refine/state';
 import type { RefineInitMessage, RefinePanelToHost } from '../../webviews/shared/messages';
 import { fixed, GAP, refineConfig, SWAP, tracked, UNIQUE_GAP, uniqueParts } from './refine-fixture';
 
-const ROOT = path.resolve(__dirname, '../..');
-const BUNDLE = path.join(ROOT, 'dist/webviews/refine.js');
-const missing = whyNoChromium(BUNDLE);
-if (missing && process.env.HERD_WEBVIEW_REQUIRED === '1') throw new Error(missing);
+const { bundle: BUNDLE, missing } = webviewBundle('refine');
 
 const NONCE = 'cmVmaW5lbm9uY2U=';
 const W = 200;
@@ -43,21 +36,18 @@ function init(unique = false): RefineInitMessage {
 
 function page(query: string): string {
   const exists = query.includes('exists');
-  return `<!doctype html><html><head><meta charset="utf-8"><link rel="stylesheet" href="/refine.css"></head><body><div id="root"></div>
-<script nonce="${NONCE}">
-window.__sent = [];
-if (!location.search.includes('keep')) sessionStorage.clear();
-const INIT = ${JSON.stringify(init(query.includes('unique')))};
+  return stubPage({
+    bundle: BUNDLE,
+    nonce: NONCE,
+    script: `const INIT = ${JSON.stringify(init(query.includes('unique')))};
 let refuse = ${exists};
 function picture(index) {
   const bytes = new Uint8Array(${W * H * 3});
   for (let i = 0; i < ${W * H}; i++) { bytes[i * 3] = (index * 6) & 255; bytes[i * 3 + 1] = (i / ${W}) & 255; bytes[i * 3 + 2] = 80; }
   let text = ''; for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i]);
   return btoa(text);
-}
-window.acquireVsCodeApi = () => ({
-  postMessage(m) {
-    window.__sent.push(JSON.parse(JSON.stringify(m)));
+}`,
+    answer: `
     if (m.type === 'refine-ready') setTimeout(() => window.postMessage(INIT, '*'));
     if (m.type === 'refine-get-frame' && m.index === ${FRAMES - 1}) setTimeout(() => window.postMessage({ type: 'refine-error', message: 'frame ${FRAMES - 1} could not be decoded', frame: m.index }, '*'), 5);
     else if (m.type === 'refine-get-frame') setTimeout(() => window.postMessage({ type: 'refine-frame', index: m.index, width: ${W}, height: ${H}, rgb: picture(m.index) }, '*'), 5);
@@ -65,46 +55,25 @@ window.acquireVsCodeApi = () => ({
       if (refuse && !m.overwrite) window.postMessage({ type: 'refine-error', message: 'm3v1DLC_x_el_refined.h5 exists already; save again to overwrite it', exists: true }, '*');
       else window.postMessage({ type: 'refine-saved', files: ['/p/videos/m3v1DLC_x_el_refined.h5', '/p/videos/m3v1DLC_x_el_refined.csv'] }, '*');
     });
-  },
-  getState() { return JSON.parse(sessionStorage.getItem('state') ?? 'null') ?? undefined; },
-  setState(s) { sessionStorage.setItem('state', JSON.stringify(s)); },
-});
-</script><script nonce="${NONCE}" src="/refine.js"></script></body></html>`;
+    if (m.type === 'refine-export') setTimeout(() => window.postMessage({
+      type: 'refine-exported', frames: [12, 13, 14, 15, 16, 17, 18, 19], folder: '/p/labeled-data/m3v1', skipped: [], addedToConfig: false,
+      files: ['/p/labeled-data/m3v1/img12.png', '/p/labeled-data/m3v1/machinelabels-iter0.h5', '/p/labeled-data/m3v1/CollectedData_ann.h5'],
+    }, '*'), 5);`,
+  });
 }
 
 describe('refinement webview in Chromium', { skip: missing }, () => {
-  let server: http.Server;
-  let context: BrowserContext;
+  let web: OpenWebview | undefined;
   let tab: Page;
   let base = '';
   const problems: string[] = [];
 
   before(async () => {
-    server = http.createServer((req, res) => {
-      const [url, query = ''] = (req.url ?? '/').split('?');
-      const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const csp = `default-src 'none'; img-src ${origin}; style-src ${origin}; script-src 'nonce-${NONCE}'; connect-src 'none'`;
-      const send = (type: string, body: string | Buffer) => {
-        res.writeHead(200, { 'content-type': type, 'content-security-policy': csp });
-        res.end(body);
-      };
-      if (url === '/') send('text/html', page(query));
-      else if (url === '/refine.js') send('text/javascript', fs.readFileSync(BUNDLE));
-      else if (url === '/refine.css') send('text/css', fs.readFileSync(BUNDLE.replace(/\.js$/, '.css')));
-      else {
-        res.writeHead(url === '/favicon.ico' ? 204 : 404);
-        res.end();
-      }
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    ({ context, tab } = await openChromium({ width: 1200, height: 700 }, problems));
+    web = await openWebview({ bundle: BUNDLE, nonce: NONCE, page }, { width: 1200, height: 700 }, problems);
+    ({ tab, base } = web);
   });
 
-  after(async () => {
-    await context?.close();
-    await new Promise((resolve) => server?.close(resolve));
-  });
+  after(() => web?.close());
 
   async function open(query = ''): Promise<void> {
     await tab.goto(base + query);
@@ -113,14 +82,6 @@ describe('refinement webview in Chromium', { skip: missing }, () => {
   }
 
   beforeEach(() => open());
-
-  async function until(probe: () => Promise<boolean>, what = 'a condition', ms = 5000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!(await probe())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
 
   const frame = async () => Number(await tab.locator('[data-testid=stage]').getAttribute('data-frame'));
   const sent = async () => (await tab.evaluate('window.__sent')) as RefinePanelToHost[];
@@ -156,6 +117,7 @@ describe('refinement webview in Chromium', { skip: missing }, () => {
   });
 
   it('Shift+drag on the timeline selects the swap, Swap fixes it, Save sends exactly the fixed table', async () => {
+    assert.equal(await tab.locator('[data-testid=export]').isDisabled(), true, 'nothing to export before an edit');
     const from = await timelineX(SWAP.start);
     const to = await timelineX(SWAP.end);
     await tab.keyboard.down('Shift');
@@ -171,6 +133,10 @@ describe('refinement webview in Chromium', { skip: missing }, () => {
     await tab.locator('[data-testid=swap]').click();
     assert.equal(await tab.locator('[data-testid=dirty]').textContent(), '● unsaved changes');
     assert.equal(await tab.locator('[data-testid=flagged]').textContent(), '0 jumps');
+    // "Export edited frames to labeled-data" (enabled once there is an edit) asks the host, which replays the edits.
+    await tab.locator('[data-testid=export]').click();
+    await until(async () => /^8 frames → labeled-data\/m3v1: img12\.png, machinelabels-iter0\.h5, CollectedData_ann\.h5/.test((await tab.locator('[data-testid=export-note]').textContent()) ?? ''), 'the export note');
+    assert.deepEqual((await sent()).filter((m) => m.type === 'refine-export'), [{ type: 'refine-export' }]);
     const message = await save();
     if (process.env.HERD_WEBVIEW_SCREENSHOT) await tab.screenshot({ path: process.env.HERD_WEBVIEW_SCREENSHOT });
     assert.equal(message.overwrite, false);

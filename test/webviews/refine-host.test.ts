@@ -9,7 +9,12 @@ import { readPoseTable } from '../../src-core/io/pose-table';
 import { readFrameRange } from '../../src-core/video/decode';
 import { ClosedRefineEdits, findTrackedTables, findVideo, rankTrackedTables, refineCore, refinedPath, RefineSession } from '../../src-extension/refine-host';
 import * as S from '../../webviews/refine/state';
-import { decodeBytes, unsavedEditCount, type RefineFrameMessage, type RefineHistory, type RefineInitMessage } from '../../webviews/shared/messages';
+import { decodeBytes, unsavedEditCount, type RefineExportedMessage, type RefineFrameMessage, type RefineHistory, type RefineInitMessage } from '../../webviews/shared/messages';
+import { decodePng } from '../../src-core/io/png-read';
+import { getPoint } from '../../src-core/labels/table';
+import { readLabels } from '../../src-core/labels/files';
+import { createProject } from '../../src-core/project/create';
+import { loadProject } from '../../src-core/project/load';
 import { makeTestVideo, temporaryFolder, testFfmpeg } from '../helpers/workspace';
 import { fixed, GAP, refineConfig, SWAP, tracked, UNIQUE_GAP, uniqueParts } from './refine-fixture';
 
@@ -295,6 +300,61 @@ describe('refinement host (no VS Code)', () => {
     closed.saved(s);
     assert.equal(closed.take(table), undefined);
     assert.equal(closed.keep(s), undefined, 'saved: nothing to warn about');
+  });
+
+  it('exports the edited frames (the logged edits replayed) to the project\'s labeled-data; refuses without a project', async () => {
+    const { folder, table, video } = await makeTable({ unique: uniqueParts() });
+    const { configPath, root } = await createProject({
+      task: 'maze', experimenter: 'ann', videos: [video], workingDirectory: folder, copyVideos: true, ffmpeg: testFfmpeg(),
+      individuals: ['mouse1', 'mouse2', 'mouse3'], bodyparts: ['snout', 'tail'], uniqueBodyparts: ['corner', 'feeder'],
+    });
+    assert.deepEqual(await session(table).handle({ type: 'refine-export' }), {
+      type: 'refine-error',
+      message: 'no project (config.yaml) is known for this table: open it from a project to export frames to its labeled-data',
+    });
+    const s = new RefineSession(table, refineCore({ ffmpeg: testFfmpeg() }), { configPath });
+    const init = (await s.handle({ type: 'refine-ready' })) as RefineInitMessage;
+    // Nothing edited yet: nothing exported, nothing written.
+    const none = await s.handle({ type: 'refine-export' });
+    assert.deepEqual(none && { type: none.type, frames: (none as RefineExportedMessage).frames, files: (none as RefineExportedMessage).files }, { type: 'refine-exported', frames: [], files: [] });
+    const labeled = path.join(root, 'labeled-data', 'm3v1');
+    assert.equal(fs.existsSync(path.join(labeled, 'machinelabels-iter0.h5')), false);
+
+    let state = S.createState(S.posesFromWire(init.poses), init.config, 0, S.posesFromWire(init.unique!));
+    state = S.swap(S.selectPair(S.setRange(state, SWAP), 0, 1));
+    state = S.movePoint(S.gotoFrame(state, 25), { individual: 0, bodypart: 0, unique: true }, 170.5, 22.25, 200, 200);
+    for (const m of S.historyMessages(undefined, state.history)) await s.handle(JSON.parse(JSON.stringify(m)));
+    const reply = (await s.handle({ type: 'refine-export' })) as RefineExportedMessage;
+    assert.equal(reply.type, 'refine-exported', JSON.stringify(reply));
+    const frames = [...Array.from({ length: SWAP.end - SWAP.start + 1 }, (_, k) => SWAP.start + k), 25];
+    assert.deepEqual(reply.frames, frames);
+    assert.equal(reply.folder, labeled);
+    assert.equal(reply.addedToConfig, false);
+    const labels = path.join(labeled, 'CollectedData_ann');
+    assert.deepEqual(reply.files, [
+      ...frames.map((f) => path.join(labeled, `img${f}.png`)),
+      path.join(labeled, 'machinelabels-iter0.h5'),
+      path.join(labeled, 'machinelabels.csv'),
+      `${labels}.h5`,
+      `${labels}.csv`,
+    ]);
+    const [picture] = await readFrameRange(video, 12, 13, { ffmpeg: testFfmpeg() });
+    assert.deepEqual(decodePng(fs.readFileSync(path.join(labeled, 'img12.png')), 'img12.png')!.data, picture.data, 'the PNG is the video frame');
+    // CollectedData_ann: the refined poses (the swap fixed, the corner moved) as the project's scorer's labels.
+    const { table: collected } = await readLabels(`${labels}.h5`, { project: loadProject(configPath) });
+    assert.deepEqual(collected.images, frames.map((f) => `labeled-data/m3v1/img${f}.png`));
+    const truthPoses = fixed();
+    for (const f of [SWAP.start, SWAP.end]) {
+      for (const [i, name] of ['mouse1', 'mouse2', 'mouse3'].entries()) {
+        const o = (f * 3 + i) * 2 * 3;
+        assert.deepEqual(getPoint(collected, `labeled-data/m3v1/img${f}.png`, name, 'snout'), [truthPoses.data[o], truthPoses.data[o + 1]]);
+      }
+    }
+    assert.deepEqual(getPoint(collected, 'labeled-data/m3v1/img25.png', 'single', 'corner'), [170.5, 22.25]);
+    // Exported again: the same frames, no image written twice.
+    const again = (await s.handle({ type: 'refine-export' })) as RefineExportedMessage;
+    assert.deepEqual(again.frames, frames);
+    assert.ok(again.files.every((file) => !file.endsWith('.png')));
   });
 
   it('a missing table is an error message, not a throw', async () => {

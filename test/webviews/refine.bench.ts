@@ -8,13 +8,11 @@
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { BrowserContext, Page } from 'playwright-core';
-import { openChromium, whyNoChromium } from '../helpers/chromium';
+import type { Page } from 'playwright-core';
+import { openWebview, stubPage, webviewBundle, type OpenWebview } from '../helpers/webview-server';
 import { createPoseArray, poseOffset, type PoseArray } from '../../src-core/common/pose';
 import { writePoseTable } from '../../src-core/infer/outputs';
 import { refineCore, RefineSession } from '../../src-extension/refine-host';
@@ -22,9 +20,7 @@ import { makeTestVideo, testFfmpeg } from '../helpers/workspace';
 import * as S from '../../webviews/refine/state';
 import type { RefineInitMessage } from '../../webviews/shared/messages';
 
-const ROOT = path.resolve(__dirname, '../..');
-const BUNDLE = path.join(ROOT, 'dist/webviews/refine.js');
-const missing = whyNoChromium(BUNDLE);
+const { bundle: BUNDLE, missing } = webviewBundle('refine', false);
 const FRAMES = Number(process.env.PERF_FRAMES ?? 10_000);
 const ANIMALS = 4;
 const PARTS = 8;
@@ -63,47 +59,28 @@ function init(poses: PoseArray = benchPoses()): RefineInitMessage {
 }
 
 describe('refinement webview performance (Chromium)', { skip: missing }, () => {
-  let server: http.Server;
-  let context: BrowserContext;
+  let web: OpenWebview | undefined;
   let tab: Page;
   let initBytes = 0;
 
   before(async () => {
     const initJson = JSON.stringify(init());
     initBytes = initJson.length;
-    server = http.createServer((req, res) => {
-      const send = (type: string, body: string | Buffer) => {
-        res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
-        res.end(body);
-      };
-      if (req.url === '/') {
-        send('text/html', `<!doctype html><html><head><link rel="stylesheet" href="/refine.css"></head><body><div id="root"></div><script>
-const INIT = ${initJson};
+    const page = stubPage({
+      bundle: BUNDLE,
+      host: 'bare',
+      script: `const INIT = ${initJson};
 // A few 640×480 pictures, made once, handed out by frame index (the host's decode is not measured here).
-const PICTURES = [0, 1, 2, 3].map((seed) => { const b = new Uint8Array(${W * H * 3}); for (let i = 0; i < b.length; i++) b[i] = (i * (seed + 3) + (i >> 11)) & 255; let t = ''; for (let i = 0; i < b.length; i += 8192) t += String.fromCharCode.apply(null, b.subarray(i, i + 8192)); return btoa(t); });
-window.acquireVsCodeApi = () => ({
-  postMessage(m) {
+const PICTURES = [0, 1, 2, 3].map((seed) => { const b = new Uint8Array(${W * H * 3}); for (let i = 0; i < b.length; i++) b[i] = (i * (seed + 3) + (i >> 11)) & 255; let t = ''; for (let i = 0; i < b.length; i += 8192) t += String.fromCharCode.apply(null, b.subarray(i, i + 8192)); return btoa(t); });`,
+      answer: `
     if (m.type === 'refine-ready') setTimeout(() => { window.__initPosted = performance.now(); window.postMessage(INIT, '*'); });
-    if (m.type === 'refine-get-frame') setTimeout(() => window.postMessage({ type: 'refine-frame', index: m.index, width: ${W}, height: ${H}, rgb: PICTURES[m.index % 4] }, '*'));
-  },
-  getState() {}, setState() {},
-});
-</script><script src="/refine.js"></script></body></html>`);
-      } else if (req.url === '/refine.js') send('text/javascript', fs.readFileSync(BUNDLE));
-      else if (req.url === '/refine.css') send('text/css', fs.readFileSync(BUNDLE.replace(/\.js$/, '.css')));
-      else {
-        res.writeHead(204);
-        res.end();
-      }
+    if (m.type === 'refine-get-frame') setTimeout(() => window.postMessage({ type: 'refine-frame', index: m.index, width: ${W}, height: ${H}, rgb: PICTURES[m.index % 4] }, '*'));`,
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    ({ context, tab } = await openChromium({ width: 1280, height: 800 }));
+    web = await openWebview({ bundle: BUNDLE, headers: { 'cache-control': 'no-store' }, page: () => page }, { width: 1280, height: 800 });
+    tab = web.tab;
   });
 
-  after(async () => {
-    await context?.close();
-    await new Promise((resolve) => server?.close(resolve));
-  });
+  after(() => web?.close());
 
   it('host side: reading the table and encoding the init message', async () => {
     const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'herd-refine-host-perf-'));
@@ -155,7 +132,7 @@ window.acquireVsCodeApi = () => ({
   it('time to open a 10,000-frame, 4-animal table', async () => {
     const opens: Array<{ fromInit: number; fromNavigation: number; picture: number }> = [];
     for (let run = 0; run < 3; run++) {
-      await tab.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+      await tab.goto(web!.base);
       await tab.locator('[data-testid=stage][data-shown="0"]').waitFor({ timeout: 30_000 });
       const t = (await tab.evaluate(`(async () => {
         await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));

@@ -13,13 +13,10 @@ import type {
   EvaluationRowWire,
   EvaluationSnapshotMessage,
 } from '../shared/messages';
+import type { HostApi } from '../shared/host';
 import * as S from './state';
 
-export interface EvaluationHostApi {
-  postMessage(message: EvaluationPanelToHost): void;
-  getState(): EvaluationPanelState | undefined;
-  setState(state: EvaluationPanelState): void;
-}
+export type EvaluationHostApi = HostApi<EvaluationPanelToHost, EvaluationPanelState>;
 
 const THUMB_WIDTH = 240;
 

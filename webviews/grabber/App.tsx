@@ -3,34 +3,20 @@
 // highlighted and frames can be deleted (labeled ones only after a question). State logic lives in state.ts /
 // keymap.ts; this file wires it to React and the host.
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import type { HostApi } from '../shared/host';
 import { KeyHelp } from '../shared/KeyHelp';
 import type { GrabberHostToPanel, GrabberInitMessage, GrabberPanelState, GrabberPanelToHost } from '../shared/messages';
 import { decodeBytes } from '../shared/messages';
+import { rgbToImageData } from '../shared/pictures';
 import { GRABBER_KEYMAP, grabberActionFor } from './keymap';
 import * as S from './state';
 
-export interface GrabberHostApi {
-  postMessage(message: GrabberPanelToHost): void;
-  getState(): GrabberPanelState | undefined;
-  setState(state: GrabberPanelState): void;
-}
+export type GrabberHostApi = HostApi<GrabberPanelToHost, GrabberPanelState>;
 
 const KEEP_FRAMES = 48;
 /** Group colours of the grid (cycled). */
 const GROUP_COLORS = ['#e8b339', '#4fc1ff', '#f48771', '#89d185', '#c586c0', '#d7ba7d', '#9cdcfe', '#ce9178'];
 
-/** RGB24 bytes → ImageData for the picture canvas. */
-function toImageData(width: number, height: number, rgb: Uint8Array): ImageData {
-  const image = new ImageData(width, height);
-  const out = image.data;
-  for (let i = 0, j = 0; i < width * height; i++, j += 3) {
-    out[i * 4] = rgb[j];
-    out[i * 4 + 1] = rgb[j + 1];
-    out[i * 4 + 2] = rgb[j + 2];
-    out[i * 4 + 3] = 255;
-  }
-  return image;
-}
 
 const baseName = (file: string) => file.split(/[\\/]/).pop() ?? file;
 
@@ -102,7 +88,7 @@ export function App({ host }: { host: GrabberHostApi }) {
           break;
         }
         case 'grabber-frame': {
-          const image = toImageData(message.width, message.height, decodeBytes(message.rgb));
+          const image = rgbToImageData(message.width, message.height, decodeBytes(message.rgb));
           pictures.current.set(message.index, image);
           while (pictures.current.size > KEEP_FRAMES) pictures.current.delete(pictures.current.keys().next().value as number);
           if (inFlight.current === message.index) inFlight.current = undefined;

@@ -3,17 +3,14 @@
 import type Konva from 'konva';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Circle, Group, Image as KonvaImage, Layer, Line, Stage } from 'react-konva';
+import type { HostApi as GenericHostApi } from '../shared/host';
 import type { HostToPanel, InitMessage, LabelingPanelState, PanelToHost } from '../shared/messages';
 import { KeyHelp } from '../shared/KeyHelp';
 import { actionFor, helpRows } from './keymap';
 import * as S from './state';
 import { fit, imageToScreen, pan, screenToImage, wheelFactor, zoomAt, type View } from './view';
 
-export interface HostApi {
-  postMessage(message: PanelToHost): void;
-  getState(): LabelingPanelState | undefined;
-  setState(state: LabelingPanelState): void;
-}
+export type HostApi = GenericHostApi<PanelToHost, LabelingPanelState>;
 
 const PAN_THRESHOLD = 3;
 
@@ -98,7 +95,8 @@ export function App({ host }: { host: HostApi }) {
         let next = S.createState(init.frames, unsaved ?? init.labels, init.config);
         if (unsaved) next = { ...next, dirty: true };
         if (same) {
-          next = S.gotoFrame(next, saved.frame ?? 0);
+          const byImage = saved.image === undefined ? -1 : init.frames.findIndex((f) => f.image === saved.image);
+          next = S.gotoFrame(next, byImage >= 0 ? byImage : (saved.frame ?? 0));
           next = S.selectPart(S.selectAnimal(next, saved.individual ?? 0), saved.bodypart ?? 0);
         }
         const asked = init.image === undefined ? -1 : init.frames.findIndex((f) => f.image === init.image);
@@ -127,8 +125,11 @@ export function App({ host }: { host: HostApi }) {
   // Keep the selection in the webview state (the panel survives hide / reload) and tell the host about changes.
   const dirty = state?.dirty ?? false;
   useEffect(() => {
-    if (state && folder) host.setState({ folder, frame: state.frame, individual: state.individual, bodypart: state.bodypart, unsaved: dirty ? S.labelsToWire(state.labels) : undefined });
-  }, [host, folder, state?.frame, state?.individual, state?.bodypart, state?.labels, dirty]);
+    if (state && folder) {
+      const image = state.frames[state.frame]?.image;
+      host.setState({ folder, frame: state.frame, ...(image ? { image } : {}), individual: state.individual, bodypart: state.bodypart, unsaved: dirty ? S.labelsToWire(state.labels) : undefined });
+    }
+  }, [host, folder, state?.frames, state?.frame, state?.individual, state?.bodypart, state?.labels, dirty]);
   useEffect(() => {
     if (folder) host.postMessage({ type: 'dirty', dirty });
   }, [host, folder, dirty]);

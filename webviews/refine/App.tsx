@@ -6,18 +6,16 @@
 import type Konva from 'konva';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { Circle, Image as KonvaImage, Layer, Line, Rect, RegularPolygon, Stage } from 'react-konva';
-import type { RefineHistory, RefineHostToPanel, RefineInitMessage, RefinePanelState, RefinePanelToHost } from '../shared/messages';
+import type { RefineExportedMessage, RefineHistory, RefineHostToPanel, RefineInitMessage, RefinePanelState, RefinePanelToHost } from '../shared/messages';
+import type { HostApi } from '../shared/host';
 import { decodeBytes, parseRefineHistory } from '../shared/messages';
+import { rgbToImageData } from '../shared/pictures';
 import { fit, imageToScreen, pan, screenToImage, wheelFactor, zoomAt, type View } from '../labeling/view';
 import { KeyHelp } from '../shared/KeyHelp';
 import { REFINE_KEYMAP, refineActionFor } from './keymap';
 import * as S from './state';
 
-export interface RefineHostApi {
-  postMessage(message: RefinePanelToHost): void;
-  getState(): RefinePanelState | undefined;
-  setState(state: RefinePanelState): void;
-}
+export type RefineHostApi = HostApi<RefinePanelToHost, RefinePanelState>;
 
 const LANE = 18;
 const RULER = 14;
@@ -39,16 +37,7 @@ function frameCanvas(width: number, height: number, rgb: Uint8Array): HTMLCanvas
   const canvas = document.createElement('canvas');
   canvas.width = width;
   canvas.height = height;
-  const ctx = canvas.getContext('2d')!;
-  const image = ctx.createImageData(width, height);
-  const out = image.data;
-  for (let i = 0, j = 0; i < width * height; i++, j += 3) {
-    out[i * 4] = rgb[j];
-    out[i * 4 + 1] = rgb[j + 1];
-    out[i * 4 + 2] = rgb[j + 2];
-    out[i * 4 + 3] = 255;
-  }
-  ctx.putImageData(image, 0, 0);
+  canvas.getContext('2d')!.putImageData(rgbToImageData(width, height, rgb), 0, 0);
   return canvas;
 }
 
@@ -102,6 +91,22 @@ function drawLanes(ctx: CanvasRenderingContext2D, summary: S.TimelineSummary, co
 }
 
 /** "Delete points in range" of `who`: −1 everyone (the unique parts included), an individual, or (N) the unique parts. */
+const EXPORTING = 'exporting edited frames…';
+
+/** "N frames → labeled-data/<stem>: the files" for a `refine-exported` reply. */
+function exportedNote(message: RefineExportedMessage): string {
+  const n = message.frames.length;
+  if (n === 0) return message.skipped.length > 0 ? `nothing exported: the edited frames ${message.skipped.join(', ')} lie beyond the video's end` : 'no frame differs from the table as opened: nothing exported';
+  const parts = message.folder.split(/[\\/]/).filter(Boolean);
+  const folder = parts.slice(-2).join('/');
+  const files = message.files.map((f) => f.split(/[\\/]/).pop()).join(', ');
+  const extra = [
+    message.skipped.length > 0 ? `frames ${message.skipped.join(', ')} beyond the video's end left out` : '',
+    message.addedToConfig ? 'video added to video_sets' : '',
+  ].filter(Boolean);
+  return `${n} frame${n === 1 ? '' : 's'} → ${folder}: ${files || 'nothing new to write'}${extra.length > 0 ? ` (${extra.join('; ')})` : ''}`;
+}
+
 function deleteInRange(s: S.RefineState, who: number): S.RefineState {
   if (who < 0) return S.deleteRange(s);
   if (who >= s.poses.individuals.length) return S.deleteRange(s, [], true);
@@ -114,6 +119,8 @@ export function App({ host }: { host: RefineHostApi }) {
   const [error, setError] = useState<string>();
   const [savedNote, setSavedNote] = useState<string>();
   const [askOverwrite, setAskOverwrite] = useState(false);
+  /** What "Export edited frames to labeled-data" came to (or that it is running). */
+  const [exportNote, setExportNote] = useState<string>();
   const [help, setHelp] = useState(false);
   const [maxGap, setMaxGap] = useState(5);
   const [minSwap, setMinSwap] = useState(5);
@@ -211,8 +218,13 @@ export function App({ host }: { host: RefineHostApi }) {
           setError(undefined);
           break;
         }
+        case 'refine-exported':
+          setExportNote(exportedNote(message));
+          setError(undefined);
+          break;
         case 'refine-error':
           inFlight.current = undefined;
+          setExportNote((n) => (n === EXPORTING ? undefined : n));
           if (message.frame !== undefined) {
             failed.current.add(message.frame);
             setFailedCount(failed.current.size); // a ref change alone would leave "loading frame …" on screen
@@ -501,8 +513,18 @@ export function App({ host }: { host: RefineHostApi }) {
         <button data-testid="redo" onClick={() => update(S.redo)} disabled={state.future.length === 0} title="Ctrl+Shift+Z">Redo</button>
         <button data-testid="save" onClick={() => save(false)} title={`Ctrl+S: ${init.target}`}>Save</button>
         {askOverwrite && <button data-testid="overwrite" onClick={() => save(true)}>Overwrite {init.target.split(/[\\/]/).pop()}</button>}
-        {savedNote && <span className="note" data-testid="saved-note">{savedNote}</span>}
-        {error && <span className="error" role="alert" data-testid="error">{error}</span>}
+        <button
+          data-testid="export"
+          disabled={state.history.applied.length === 0 || exportNote === EXPORTING}
+          onClick={() => {
+            setExportNote(EXPORTING);
+            setError(undefined);
+            host.postMessage({ type: 'refine-export' });
+          }}
+          title="Save the frames your edits changed as images in labeled-data/<video>/, with the refined poses in machinelabels and CollectedData (DeepLabCut's export to training data)"
+        >
+          Export edited frames to labeled-data
+        </button>
         <button onClick={() => setHelp((h) => !h)} title="?">?</button>
       </div>
       <div className="actions">
@@ -540,6 +562,13 @@ export function App({ host }: { host: RefineHostApi }) {
       </div>
       {/* Always there, so a note appearing does not resize the stage (which refits the view). */}
       <div className="status" data-testid="note">{state.note ?? '\u00a0'}</div>
+      {/* The results of Save and Export and errors: one line, always there, so the stage never moves under the mouse. */}
+      <div className="status results">
+        {'\u00a0'}
+        {savedNote && <span className="note" data-testid="saved-note">{savedNote}</span>}
+        {exportNote && <span className="note" data-testid="export-note">{exportNote}</span>}
+        {error && <span className="error" role="alert" data-testid="error">{error}</span>}
+      </div>
       <div className="main">
         <div className="stage" ref={stageBox} data-testid="stage" data-frame={frame} data-shown={shown?.index ?? ''} data-view={JSON.stringify(view)}>
           {hasVideo && shown?.index !== frame && (

@@ -96,6 +96,8 @@ export type PanelToHost = ReadyMessage | SaveMessage | DirtyMessage;
 export interface LabelingPanelState {
   folder: string;
   frame?: number;
+  /** The frame's image: it finds the frame again when frames were added to the folder meanwhile. */
+  image?: string;
   individual?: number;
   bodypart?: number;
   /** Unsaved labels, so a hidden or reloaded panel comes back with them. */
@@ -193,7 +195,7 @@ export interface RefineErrorMessage {
   /** Set when the error is about decoding this frame's picture (the poses are still shown). */
   frame?: number;
 }
-export type RefineHostToPanel = RefineInitMessage | RefineFrameMessage | RefineSavedMessage | RefineErrorMessage;
+export type RefineHostToPanel = RefineInitMessage | RefineFrameMessage | RefineSavedMessage | RefineErrorMessage | RefineExportedMessage;
 
 export interface RefineReadyMessage {
   type: 'refine-ready';
@@ -228,7 +230,7 @@ export interface RefineHistoryMessage {
   type: 'refine-history';
   history: RefineHistory;
 }
-export type RefinePanelToHost = RefineReadyMessage | RefineFrameRequest | RefineSaveMessage | RefineDirtyMessage | RefineEditMessage | RefineUndoMessage | RefineHistoryMessage;
+export type RefinePanelToHost = RefineReadyMessage | RefineFrameRequest | RefineSaveMessage | RefineDirtyMessage | RefineEditMessage | RefineUndoMessage | RefineHistoryMessage | RefineExportMessage;
 
 /** One edit of the refinement panel with its id (ids grow; they tell saved states apart). */
 export interface RefineEditEntry {
@@ -321,6 +323,8 @@ export function parseRefineMessage(value: unknown): RefinePanelToHost | undefine
       const history = parseRefineHistory(value.history);
       return history ? { type: 'refine-history', history } : undefined;
     }
+    case 'refine-export':
+      return parseRefineExport(value);
     default:
       return undefined;
   }
@@ -607,4 +611,34 @@ export function parseRefineHistory(value: unknown): RefineHistory | undefined {
   const saved = value.saved === null ? null : Array.isArray(value.saved) && value.saved.every((id) => typeof id === 'number' && Number.isSafeInteger(id)) ? [...(value.saved as number[])] : undefined;
   if (saved === undefined) return undefined;
   return { applied: applied as RefineEditEntry[], undone: undone as RefineEditEntry[], saved };
+}
+
+// -- The refinement panel's "Export edited frames to labeled-data" (DeepLabCut's export_to_training_data). -------
+
+/**
+ * Export the frames the panel's edits changed (the host replays its edit log on the table as opened) to
+ * `labeled-data/<video stem>/`: PNGs, `machinelabels-iter<N>.h5` and `CollectedData_<scorer>` (src-core/outliers/export-refined.ts).
+ */
+export interface RefineExportMessage {
+  type: 'refine-export';
+  /** Keypoints with a likelihood below this are left out; default 0.1, as DeepLabCut's. */
+  pcutoff?: number;
+}
+export interface RefineExportedMessage {
+  type: 'refine-exported';
+  /** The frames exported, ascending ([] when no frame differs from the table as opened). */
+  frames: number[];
+  /** `labeled-data/<video stem>` (absolute). */
+  folder: string;
+  /** The files written: new images, the machine labels (h5, csv) and CollectedData (h5, csv). */
+  files: string[];
+  /** Edited frames beyond the video's end, left out. */
+  skipped: number[];
+  /** True when the video was added to config.yaml's video_sets. */
+  addedToConfig: boolean;
+}
+
+function parseRefineExport(value: Record<string, unknown>): RefineExportMessage | undefined {
+  if (value.pcutoff === undefined) return { type: 'refine-export' };
+  return typeof value.pcutoff === 'number' && Number.isFinite(value.pcutoff) ? { type: 'refine-export', pcutoff: value.pcutoff } : undefined;
 }
