@@ -72,7 +72,7 @@ export function findTrackedTables(folders: Iterable<string>, stem?: string): str
   for (const folder of new Set(folders)) {
     if (!fs.existsSync(folder)) continue;
     for (const name of fs.readdirSync(folder).sort()) {
-      if (!/DLC.*_(el|bx|sk|id|ctd|tr)(_filtered)?(_refined)*\.h5$/.test(name)) continue;
+      if (!/DLC.*_(el|bx|sk|id|ctd|tr)(_filtered)?(_refined)*(_filtered)?\.h5$/.test(name)) continue;
       if (stem !== undefined && !name.startsWith(`${stem}DLC`)) continue;
       tables.push(path.join(folder, name));
     }
@@ -83,7 +83,7 @@ export function findTrackedTables(folders: Iterable<string>, stem?: string): str
 /** The table a plain "Refine" opens first: the tracker's own `…_<tracker>.h5`, then filtered, then refined ones. */
 export function rankTrackedTables(tables: string[], trackMethod: string): string[] {
   const suffix = (TRACKER_SUFFIX as Record<string, string>)[trackMethod] ?? TRACKER_SUFFIX.ellipse;
-  const rank = (file: string) => (file.endsWith(`${suffix}.h5`) ? 0 : file.endsWith(`${suffix}_filtered.h5`) ? 1 : /_refined\.h5$/.test(file) ? 3 : 2);
+  const rank = (file: string) => (file.endsWith(`${suffix}.h5`) ? 0 : file.endsWith(`${suffix}_filtered.h5`) ? 1 : /_refined(_filtered)?\.h5$/.test(file) ? 3 : 2);
   return [...tables].sort((a, b) => rank(a) - rank(b));
 }
 

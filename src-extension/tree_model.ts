@@ -355,8 +355,8 @@ export function describeOutput(name: string): string {
   if (name.endsWith('_assemblies.pickle')) return 'assemblies';
   if (name.endsWith('_meta.pickle')) return 'metadata';
   if (/\.pickle$/.test(name)) return 'tracklets';
-  const refined = /(_el|_bx|_sk|_id|_ctd|_tr)(_filtered)?_refined\.(h5|csv)$/.exec(name);
-  if (refined) return `refined tracks (${refined[1]!.slice(1)})`;
+  const refined = /(_el|_bx|_sk|_id|_ctd|_tr)(_filtered)?_refined(_filtered)?\.(h5|csv)$/.exec(name);
+  if (refined) return `${refined[3] ? 'filtered ' : ''}refined tracks (${refined[1]!.slice(1)})`;
   const method = /(_el|_bx|_sk|_id|_ctd|_tr)(_filtered)?\.(h5|csv)$/.exec(name);
   if (method) return `${method[2] ? 'filtered ' : ''}tracks (${method[1]!.slice(1)})`;
   if (/_filtered\.(h5|csv)$/.test(name)) return 'filtered predictions';

@@ -7,6 +7,9 @@ export const VIDEOS_ARGUMENT = { name: 'videos...', description: 'video files or
 
 export const VIDEOTYPE_OPTION: OptionSpec = { type: 'string', value: 'EXT', description: 'video extension to pick from folders, e.g. .mp4' };
 
+/** `--refined`: the commands that read a video's pose table (filter, labeled videos, plots, export, outliers). */
+export const REFINED_OPTION: OptionSpec = { type: 'boolean', description: 'use the table saved by the refinement panel (<…>_refined.h5)' };
+
 export const COPY_VIDEOS_OPTION: OptionSpec = { type: 'boolean', description: 'copy videos into the project instead of symlinking them' };
 
 export const WORKING_DIRECTORY_OPTION: OptionSpec = { type: 'string', value: 'DIR', description: 'where to create the project', default: '.' };

@@ -1,7 +1,8 @@
 /**
  * `herd filter` (DeepLabCut's `filterpredictions`, dlc-spec §5d): smooths a video's tracked pose table
  * (`<video><scorer>_el.h5` for multi-animal projects, `<video><scorer>.h5` for single-animal ones) and writes
- * `<table stem>_filtered.h5` (+ `.csv`) beside it.
+ * `<table stem>_filtered.h5` (+ `.csv`) beside it. With `refined`, the table saved by VS Code's refinement panel,
+ * `<…>_el_refined.h5`, giving `<…>_el_refined_filtered.h5`.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -80,6 +81,8 @@ export interface FilterPredictionsOptions extends FilterSettings {
   trainingsetindex?: number;
   /** ellipse (default from config.yaml's default_track_method), box, skeleton or identity; multi-animal only. */
   trackMethod?: string;
+  /** Filter the table saved by the refinement panel (`<…>_refined.h5`) into `<…>_refined_filtered.h5`. */
+  refined?: boolean;
   videotype?: string;
   /** Where the pose tables are (default: beside each video); the filtered tables go there too. */
   destfolder?: string;
@@ -153,7 +156,7 @@ export async function filterPredictions(configPath: string, inputs: string[], op
 
   // Find every table before filtering anything, so a missing one surfaces before work is done.
   const plans = videos.map((video) => {
-    const found = findPoseTable(video, { folder: analysisFolder(video, options.destfolder), shuffle, suffix });
+    const found = findPoseTable(video, { folder: analysisFolder(video, options.destfolder), shuffle, suffix, refined: options.refined === true });
     if (found.others.length > 0) {
       log(`${path.basename(video)}: ${found.others.length + 1} tables of shuffle ${shuffle}; using the newest, ${path.basename(found.file)}`);
     }

@@ -6,7 +6,9 @@
  * - `_detections.safetensors` — Herd's detections (`herd analyze`);
  * - `<_el|_bx|_sk|_id>.tracklets.safetensors` — Herd's tracklets (`herd convert-detections2tracklets`);
  * - `[<_el|_bx|_sk|_id|_tr|_ctd>][_filtered].h5` or `.csv` — DeepLabCut's pose tables (`herd analyze` for
- *   single-animal projects, `herd stitch-tracklets` for multi-animal ones, `herd filter`).
+ *   single-animal projects, `herd stitch-tracklets` for multi-animal ones, `herd filter`); `…_refined.h5` the table
+ *   saved by VS Code's refinement panel beside the tracked one (DeepLabCut overwrites the tracked table instead), and
+ *   `…_refined_filtered.h5` that table filtered (`--refined` on the commands that read tables).
  *
  * The rules, the same for every caller:
  * - a file belongs to the video when its name is the video's stem followed by a DeepLabCut scorer (`DLC_…` or the
@@ -224,29 +226,55 @@ export interface FindPoseTableOptions {
   suffix: string;
   /** The filtered table (`…_filtered.h5`, herd filter) instead of the tracked one. */
   filtered?: boolean;
+  /**
+   * The table saved by the refinement panel (`…_refined.h5`, VS Code's Herd: Refine Tracklets) instead of the tracked
+   * one; with `filtered`, the filtered refined table `…_refined_filtered.h5` (herd filter --refined), else the refined
+   * filtered one `…_filtered_refined.h5` (a filtered table refined in the panel).
+   */
+  refined?: boolean;
+}
+
+/** What follows the scorer in the name of a pose table, the preferred first (each `.h5`, then its `.csv`). */
+export function poseTableEndings(suffix: string, options: { filtered?: boolean; refined?: boolean } = {}): string[] {
+  const { filtered, refined } = options;
+  const stems = refined
+    ? filtered
+      ? [`${suffix}_refined_filtered`, `${suffix}_filtered_refined`]
+      : [`${suffix}_refined`]
+    : [`${suffix}${filtered ? '_filtered' : ''}`];
+  return stems.flatMap((stem) => [`${stem}.h5`, `${stem}.csv`]);
 }
 
 /**
- * The pose table `<stem><scorer><suffix>[_filtered].h5` of `video` (or its `.csv` when there is no `.h5`), or a
- * clear error that lists the tables there are and says what to run.
+ * The pose table `<stem><scorer><suffix>[_refined][_filtered].h5` of `video` (or its `.csv` when there is no `.h5`;
+ * see `poseTableEndings`), or a clear error that lists the tables there are and says what to run.
  */
 export function findPoseTable(video: string, options: FindPoseTableOptions): FoundAnalysisOutput {
   const folder = options.folder ?? path.dirname(video);
-  const { shuffle, suffix, filtered } = options;
-  const ending = `${suffix}${filtered ? '_filtered' : ''}`;
-  const found = findAnalysisOutput(video, { folder, shuffle, endings: [`${ending}.h5`, `${ending}.csv`] });
+  const { shuffle, suffix, filtered, refined } = options;
+  const endings = poseTableEndings(suffix, { filtered, refined });
+  const found = findAnalysisOutput(video, { folder, shuffle, endings });
   if (found) return found;
   const method = ALL_TRACK_METHODS.find((m) => TRACK_METHOD_SUFFIX[m] === suffix);
-  const what = `${filtered ? 'filtered ' : ''}${suffix ? `${method ?? suffix} tracks` : 'poses'}`;
+  const what = `${refined ? 'refined ' : ''}${filtered ? 'filtered ' : ''}${suffix ? `${method ?? suffix} tracks` : 'poses'}`;
   const tables = outputNames(video, folder, ['.h5', '.csv']);
-  const hint = filtered
-    ? 'run herd filter first, or leave out --filtered'
-    : suffix
-      ? 'track and stitch the video first (herd convert-detections2tracklets, herd stitch-tracklets), or check --track-method'
-      : 'run herd analyze on the video first';
+  const hint = refined
+    ? filtered
+      ? 'run herd filter --refined first (on a table refined in VS Code, Herd: Refine Tracklets, and saved), or leave out --refined'
+      : 'refine the tracks in VS Code (Herd: Refine Tracklets) and save, or leave out --refined'
+    : filtered
+      ? 'run herd filter first, or leave out --filtered'
+      : suffix
+        ? 'track and stitch the video first (herd convert-detections2tracklets, herd stitch-tracklets), or check --track-method'
+        : 'run herd analyze on the video first';
+  const stem = path.parse(video).name;
+  const expected = endings
+    .filter((ending) => ending.endsWith('.h5'))
+    .map((ending) => `${stem}DLC_…shuffle${shuffle}_…${ending.slice(0, -'.h5'.length)}.h5 or .csv`)
+    .join(' or ');
   throw new HerdError(
     'POSE_TABLE_NOT_FOUND',
-    `no ${what} of shuffle ${shuffle} for ${path.basename(video)} in ${folder}: expected ${path.parse(video).name}DLC_…shuffle${shuffle}_…${ending}.h5 or .csv` +
+    `no ${what} of shuffle ${shuffle} for ${path.basename(video)} in ${folder}: expected ${expected}` +
       `${tables.length > 0 ? `, found: ${tables.join(', ')}` : ''}; ${hint}${sameDestfolder(video, folder)}`,
     { file: video },
   );

@@ -1,10 +1,10 @@
 /**
- * `herd export-poses`: tracked pose tables (`<video><scorer>_el[_filtered].h5` or `.csv`) exported to NWB
+ * `herd export-poses`: tracked pose tables (`<video><scorer>_el[_refined][_filtered].h5` or `.csv`) exported to NWB
  * (ndx-pose, `nwb.ts`) or SLEAP's analysis HDF5 (`sleap-analysis.ts`), beside the table:
  * `<table stem>.nwb` / `<table stem>.analysis.h5`.
  *
  * The table is found as every analysis output is (`infer/locate.ts`): in `destfolder` (default: the video's folder),
- * `<video stem><scorer of the shuffle><tracker suffix>[_filtered].h5` (or its `.csv`), the newest when several
+ * `<video stem><scorer of the shuffle><tracker suffix>[_refined][_filtered].h5` (or its `.csv`), the newest when several
  * snapshots match. Every output is checked before anything is written, so a refused run writes nothing.
  */
 import * as path from 'node:path';
@@ -30,6 +30,8 @@ export interface ExportPosesOptions {
   trackMethod?: TrackerKind;
   /** Export the `_filtered` table (herd filter). */
   filtered?: boolean;
+  /** Export the table saved by the refinement panel (`_refined`, with `filtered` `_refined_filtered`). */
+  refined?: boolean;
   /** Where the tables are (herd analyze --destfolder); the exports go there too. Default: beside each video. */
   destfolder?: string;
   videotype?: string;
@@ -79,7 +81,7 @@ export async function exportPoses(configPath: string, videos: string[], options:
   const warnings: string[] = [];
   const videoPaths = collectVideoPaths(videos, options.videotype);
   const jobs = videoPaths.map((video) => {
-    const table = findPoseTable(video, { folder: analysisFolder(video, options.destfolder), shuffle, suffix, filtered: options.filtered === true });
+    const table = findPoseTable(video, { folder: analysisFolder(video, options.destfolder), shuffle, suffix, filtered: options.filtered === true, refined: options.refined === true });
     return { video, table, output: exportPath(table.file, options.format) };
   });
   for (const job of jobs) assertWritable(job.output, { overwrite: options.overwrite });

@@ -32,6 +32,8 @@ export interface OutlierSearchOptions extends Omit<FindOutliersOptions, 'unique'
   trainingsetindex?: number;
   /** ellipse (default from config.yaml's default_track_method), box, skeleton or identity; multi-animal only. */
   trackMethod?: string;
+  /** Search the table saved by the refinement panel (`<…>_refined.h5`) instead of the tracked one. */
+  refined?: boolean;
   videotype?: string;
   /** Where the pose tables are (default: beside each video). */
   destfolder?: string;
@@ -82,7 +84,7 @@ async function plan(project: Project, inputs: string[], options: OutlierSearchOp
   const videos = collectVideoPaths(inputs, options.videotype);
   if (videos.length === 0) throw new HerdError('NO_VIDEOS', 'no videos to search');
   const found = videos.map((video) => {
-    const table = findPoseTable(video, { folder: analysisFolder(video, options.destfolder), shuffle, suffix });
+    const table = findPoseTable(video, { folder: analysisFolder(video, options.destfolder), shuffle, suffix, refined: options.refined === true });
     if (table.others.length > 0) log(`${path.basename(video)}: ${table.others.length + 1} tables of shuffle ${shuffle}; using the newest, ${path.basename(table.file)}`);
     return { video, table };
   });

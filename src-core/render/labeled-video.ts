@@ -1,6 +1,6 @@
 /**
  * `herd create-labeled-video` (DeepLabCut's `create_labeled_video`, dlc-spec §4.4 and §8): the poses of an analysis
- * table (`<video><scorer>[_el|_bx|_sk][_filtered].h5` or `.csv`) drawn on the video they came from, and — with
+ * table (`<video><scorer>[_el|_bx|_sk][_refined][_filtered].h5` or `.csv`) drawn on the video they came from, and — with
  * `tracklets` — the raw tracklets of `herd convert-detections2tracklets`, before stitching, one colour per tracklet.
  *
  * Drawing follows DeepLabCut's fast mode (`CreateVideo`): every point whose likelihood is above the p-cutoff as a
@@ -16,8 +16,9 @@
  *
  * Names (next to the table: beside the video, or in `destfolder`):
  * - multi-animal: `<table stem>{_id|_bp}_p<int(100·pcutoff)>_labeled.mp4`, e.g. `miceDLC_…_el_bp_p60_labeled.mp4`
- *   (the table stem carries the tracker suffix and `_filtered`);
- * - single animal: `<video><scorer>_labeled.mp4`, filtered `<video><scorer>filtered_labeled.mp4`;
+ *   (the table stem carries the tracker suffix, `_refined` and `_filtered`: `miceDLC_…_el_refined_filtered_bp_p60_labeled.mp4`);
+ * - single animal: `<video><scorer>_labeled.mp4`, filtered `<video><scorer>filtered_labeled.mp4`, refined
+ *   `<video><scorer>_refined_labeled.mp4`, refined and filtered `<video><scorer>_refinedfiltered_labeled.mp4`;
  * - tracklets: `<video><scorer><tracker suffix>_tracklets.mp4` (Herd's; DeepLabCut has no such video);
  * - `save_frames`: the drawn frames also as PNGs in `<video name without .mp4>_frames/img<frame>.png`.
  *
@@ -53,6 +54,8 @@ export interface LabeledVideoOptions {
   shuffle?: number;
   /** Draw `<…>_filtered.h5` (herd filter) instead of the unfiltered table. */
   filtered?: boolean;
+  /** Draw the table saved by the refinement panel, `<…>_refined.h5` (with `filtered`, `<…>_refined_filtered.h5`). */
+  refined?: boolean;
   /** DeepLabCut's fast mode (default true): opaque discs. False: discs laid on with `alphavalue` (the slow mode's look). */
   fastmode?: boolean;
   /** Also write every drawn frame as a PNG (into `<output>_frames/`). */
@@ -138,7 +141,8 @@ export function labeledVideoPath(table: string, options: { multiAnimal: boolean;
     // Python's int(100 * pcutoff): the same double product, truncated.
     return path.join(folder, `${stem}${options.colorBy === 'individual' ? '_id' : '_bp'}_p${Math.trunc(100 * options.pcutoff)}_labeled.mp4`);
   }
-  const base = options.filtered ? `${stem.replace(/_filtered$/, '')}filtered` : stem;
+  // A filtered table refined in the panel (`…_filtered_refined`) keeps its stem.
+  const base = options.filtered && stem.endsWith('_filtered') ? `${stem.slice(0, -'_filtered'.length)}filtered` : stem;
   return path.join(folder, `${base}_labeled.mp4`);
 }
 
@@ -604,6 +608,9 @@ export async function createLabeledVideo(configPath: string, inputs: string[], o
     if (config.cropping === true) crop = { x1: config.x1, x2: config.x2, y1: config.y1, y2: config.y2 };
     else log('displaycropped: config.yaml does not crop (cropping: false); showing the whole frame');
   }
+  if (options.tracklets && options.refined) {
+    throw new HerdError('USAGE', '--refined draws the table saved by the refinement panel; --tracklets draws the raw tracklets: give one of them');
+  }
   if (options.tracklets && !project.multiAnimal) {
     throw new HerdError('USAGE', 'raw tracklets are for multi-animal projects; this one is single-animal', { file: project.configPath });
   }
@@ -617,7 +624,7 @@ export async function createLabeledVideo(configPath: string, inputs: string[], o
     const folder = analysisFolder(video, options.destfolder);
     const source = options.tracklets
       ? findTrackletsFile(video, { folder, shuffle, tracker: track.kind as TrackerKind })
-      : findPoseTable(video, { folder, shuffle, suffix: track.suffix, filtered });
+      : findPoseTable(video, { folder, shuffle, suffix: track.suffix, filtered, refined: options.refined === true });
     if (source.others.length > 0) {
       log(`${path.basename(video)}: ${source.others.length + 1} candidate files; using the newest, ${path.basename(source.file)} (others: ${source.others.map((f) => path.basename(f)).join(', ')})`);
     }

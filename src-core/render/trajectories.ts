@@ -1,7 +1,8 @@
 /**
  * `herd plot-trajectories` (DeepLabCut's `plot_trajectories` / `PlottingResults`): four figures per individual of an
  * analysis table, in `<video folder or destfolder>/plot-poses/<video stem>/`, named as DeepLabCut names them,
- * `<figure><_filtered if filtered><individual>.<png|svg>` (no individual in single-animal projects):
+ * `<figure><_filtered if filtered><individual>.<png|svg>` (no individual in single-animal projects; Herd's refined
+ * tables, `refined`, add `_refined` before it: `trajectory_refined_filteredmouse1.png`):
  * - `trajectory` — y against x per body part (image coordinates: y grows downwards), positions with likelihood
  *   below the p-cutoff left out; dots as DeepLabCut draws them, joined by faint lines between consecutive frames;
  * - `plot` — x (dashed) and y (solid) against the frame index;
@@ -37,6 +38,8 @@ export interface PlotTrajectoriesOptions {
   /** Pick tables of this shuffle (default 1). */
   shuffle?: number;
   filtered?: boolean;
+  /** Plot the table saved by the refinement panel, `<…>_refined.h5` (with `filtered`, `<…>_refined_filtered.h5`). */
+  refined?: boolean;
   displayedbodyparts?: string[] | 'all';
   displayedindividuals?: string[] | 'all';
   /** No-op: a command line opens no windows. Accepted for DeepLabCut compatibility. */
@@ -490,6 +493,7 @@ export async function plotTrajectories(configPath: string, inputs: string[], opt
   const colormap = config.colormap ?? 'rainbow';
   partColors(colormap, 1);
   const filtered = options.filtered ?? false;
+  const refined = options.refined ?? false;
   const shuffle = options.shuffle ?? 1;
   const { suffix } = resolveTrackMethod(project, options.trackMethod, { accept: ALL_TRACK_METHODS, singleAnimal: 'ignore' });
   const style: FigureStyle = { resolution, linewidth, alpha: alpha >= 0 && alpha <= 1 ? alpha : 0.7, pcutoff, format };
@@ -497,7 +501,7 @@ export async function plotTrajectories(configPath: string, inputs: string[], opt
   const videos = collectVideoPaths(inputs, options.videotype);
   const plans = videos.map((video) => {
     const folder = analysisFolder(video, options.destfolder);
-    const found = findPoseTable(video, { folder, shuffle, suffix, filtered });
+    const found = findPoseTable(video, { folder, shuffle, suffix, filtered, refined });
     if (found.others.length > 0) log(`${path.basename(video)}: using the newest table, ${path.basename(found.file)}`);
     return { video, folder, table: found.file };
   });
@@ -517,7 +521,7 @@ export async function plotTrajectories(configPath: string, inputs: string[], opt
     const folder = path.join(plan.folder, 'plot-poses', path.parse(plan.video).name);
     fs.mkdirSync(folder, { recursive: true });
     const files: string[] = [];
-    const filteredSuffix = filtered ? '_filtered' : '';
+    const filteredSuffix = `${refined ? '_refined' : ''}${filtered ? '_filtered' : ''}`;
     const named = project.multiAnimal || table.multiAnimal;
     poses.individuals.forEach((name, i) => {
       if (!individuals.has(name)) return;

@@ -90,6 +90,7 @@ test('parseTrainsetShuffle and describeOutput follow DeepLabCut names', () => {
   assert.equal(describeOutput('m1DLC_HerdSmall_miceNov25shuffle1_snapshot_best-50_id.h5'), 'tracks (id)');
   assert.equal(describeOutput('m1DLC_HerdSmall_miceNov25shuffle1_snapshot_best-50_el_refined.h5'), 'refined tracks (el)');
   assert.equal(describeOutput('m1DLC_HerdSmall_miceNov25shuffle1_snapshot_best-50_el_filtered_refined.csv'), 'refined tracks (el)');
+  assert.equal(describeOutput('m1DLC_HerdSmall_miceNov25shuffle1_snapshot_best-50_el_refined_filtered.h5'), 'filtered refined tracks (el)');
   assert.equal(describeOutput('m1DLC_Resnet50_miceNov25shuffle1_snapshot_200_el_labeled.mp4'), 'labeled video');
   assert.equal(describeOutput('m1DLC_Resnet50_miceNov25shuffle1_snapshot_200.h5'), 'predictions');
 });

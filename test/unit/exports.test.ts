@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
+import { formatHelp } from '../../src-core/cli/args';
 import { exportPosesCommand } from '../../src-core/cli/commands/export';
 import { HerdError } from '../../src-core/common/errors';
 import { createPoseArray, poseOffset, type PoseArray } from '../../src-core/common/pose';
@@ -567,5 +568,32 @@ describe('herd export-poses', { skip: skipH5py }, () => {
     assert.equal(result.exports[0].output, output);
     assert.equal(result.exports[0].table, path.join(folder, path.basename(table).replace(/\.h5$/, '.csv')));
     assertSamePoses((await readSleapAnalysis(output)).poses, poses, 1e-4);
+  });
+
+  it('--refined exports the table saved by the refinement panel (<…>_el_refined.analysis.h5)', async () => {
+    const folder = path.join(work, 'refined');
+    fs.mkdirSync(folder);
+    fs.copyFileSync(table, path.join(folder, path.basename(table)));
+    // The panel's save: the two animals exchanged over frames 3–6.
+    const refined: PoseArray = { ...poses, data: poses.data.slice() };
+    const stride = BODYPARTS.length * 3;
+    for (let f = 3; f <= 6; f++) {
+      refined.data.set(poses.data.subarray(poseOffset(poses, f, 1, 0), poseOffset(poses, f, 1, 0) + stride), poseOffset(refined, f, 0, 0));
+      refined.data.set(poses.data.subarray(poseOffset(poses, f, 0, 0), poseOffset(poses, f, 0, 0) + stride), poseOffset(refined, f, 1, 0));
+    }
+    const refinedTable = path.join(folder, path.basename(table).replace(/\.h5$/, '_refined.h5'));
+    await assert.rejects(
+      exportPosesCommand.run({ positionals: { config, videos: [video] }, options: { format: 'sleap-analysis', destfolder: folder, refined: true } }, context().context),
+      (e: unknown) => e instanceof HerdError && e.code === 'POSE_TABLE_NOT_FOUND' && /Herd: Refine Tracklets/.test(e.message),
+    );
+    await writePoseTable(refinedTable, refined, SCORER, { multiAnimal: true });
+    const result = await exportPosesCommand.run({ positionals: { config, videos: [video] }, options: { format: 'sleap-analysis', destfolder: folder, refined: true } }, context().context);
+    const exported = (result.data.exports as Array<{ output: string; table: string }>)[0]!;
+    assert.equal(exported.table, refinedTable);
+    assert.equal(exported.output, refinedTable.replace(/\.h5$/, '.analysis.h5'));
+    const back = (await readSleapAnalysis(exported.output)).poses;
+    assertSamePoses(back, refined, 1e-6);
+    assert.notDeepEqual(Array.from(back.data.subarray(poseOffset(back, 4, 0, 0), poseOffset(back, 4, 0, 0) + 2)), Array.from(poses.data.subarray(poseOffset(poses, 4, 0, 0), poseOffset(poses, 4, 0, 0) + 2)));
+    assert.match(formatHelp(exportPosesCommand.spec), /--refined +use the table saved by the refinement panel/);
   });
 });

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { filterCommand } from '../../src-core/cli/commands/filter';
 import type { CliContext } from '../../src-core/cli/command';
-import { parseArgs } from '../../src-core/cli/args';
+import { formatHelp, parseArgs } from '../../src-core/cli/args';
 import { HerdError } from '../../src-core/common/errors';
 import { createPoseArray, poseOffset, type PoseArray } from '../../src-core/common/pose';
 import { silentProgress } from '../../src-core/common/progress';
@@ -470,6 +470,53 @@ describe('herd filter', () => {
     assert.equal(back.multiAnimal, false);
     assert.equal(back.poses.frames, 20);
     close([back.poses.data[poseOffset(back.poses, 0, 0, 0)], back.poses.data[poseOffset(back.poses, 10, 0, 0)]], [0, 10], 1e-6);
+  });
+
+  it('--refined filters the table saved by the refinement panel into <…>_el_refined_filtered.h5, without it the tracked one', async () => {
+    const { video, table, poses, unique } = await trackedVideo();
+    // The refinement panel's save: the identities of animals 0 and 1 exchanged over frames 10–25, beside the original.
+    const SWAP = { start: 10, end: 25 };
+    const refinedPoses = createPoseArray(poses.frames, poses.individuals, poses.bodyparts);
+    refinedPoses.data.set(poses.data);
+    const stride = poses.bodyparts.length * 3;
+    for (let f = SWAP.start; f <= SWAP.end; f++) {
+      refinedPoses.data.set(poses.data.subarray(poseOffset(poses, f, 1, 0), poseOffset(poses, f, 1, 0) + stride), poseOffset(refinedPoses, f, 0, 0));
+      refinedPoses.data.set(poses.data.subarray(poseOffset(poses, f, 0, 0), poseOffset(poses, f, 0, 0) + stride), poseOffset(refinedPoses, f, 1, 0));
+    }
+    const refinedTable = table.replace(/\.h5$/, '_refined.h5');
+    await writePoseTable(refinedTable, refinedPoses, SCORER, { multiAnimal: true, uniqueBodyparts: unique, csv: true });
+
+    const help = formatHelp(filterCommand.spec);
+    assert.match(help, /--refined +use the table saved by the refinement panel \(<…>_refined\.h5\)/);
+    const refined = await run([synth.configPath, video, '--refined', '--windowlength', '5']);
+    const data = refined.data as unknown as { videos: Array<{ status: string; input: string; output: string; csv: string }> };
+    const output = table.replace(/\.h5$/, '_refined_filtered.h5');
+    assert.deepEqual([data.videos[0]!.status, data.videos[0]!.input, data.videos[0]!.output, data.videos[0]!.csv], ['filtered', refinedTable, output, output.replace(/\.h5$/, '.csv')]);
+    assert.ok(!fs.existsSync(table.replace(/\.h5$/, '_filtered.h5')), 'the tracked table is not filtered');
+    const plain = await run([synth.configPath, video, '--windowlength', '5']);
+    assert.equal((plain.data as unknown as { videos: Array<{ input: string; output: string }> }).videos[0]!.input, table);
+    assert.equal((plain.data as unknown as { videos: Array<{ output: string }> }).videos[0]!.output, table.replace(/\.h5$/, '_filtered.h5'));
+
+    const fromRefined = await readPoseTable(output);
+    const fromTracked = await readPoseTable(table.replace(/\.h5$/, '_filtered.h5'));
+    close(fromRefined.poses.data, Array.from(filterPoses(refinedPoses, { filtertype: 'median', windowlength: 5 }).data), 1e-6, 'refined');
+    close(fromTracked.poses.data, Array.from(filterPoses(poses, { filtertype: 'median', windowlength: 5 }).data), 1e-6, 'tracked');
+    // Inside the swap, animal 0 of the refined output is the median of the tracked animal 1 (and the plain one of animal 0).
+    const median = (i: number, f: number) => [...[-2, -1, 0, 1, 2].map((d) => poses.data[poseOffset(poses, f + d, i, 0)]!)].sort((a, b) => a - b)[2]!;
+    for (const f of [14, 18]) {
+      assert.ok(Math.abs(fromRefined.poses.data[poseOffset(fromRefined.poses, f, 0, 0)]! - median(1, f)) < 1e-6, `refined frame ${f}`);
+      assert.ok(Math.abs(fromTracked.poses.data[poseOffset(fromTracked.poses, f, 0, 0)]! - median(0, f)) < 1e-6, `tracked frame ${f}`);
+      assert.ok(Math.abs(median(0, f) - median(1, f)) > 5, 'the two animals are apart');
+    }
+    // Filtered again (skipped unless --overwrite) by name; the refined table is never written over.
+    const again = await run([synth.configPath, video, '--refined']);
+    assert.equal((again.data as unknown as { videos: Array<{ status: string }> }).videos[0]!.status, 'skipped');
+    close((await readPoseTable(refinedTable)).poses.data, Array.from(refinedPoses.data), 1e-6, 'refined table untouched');
+
+    // No refined table: says to refine in VS Code, writes nothing.
+    const bare = await trackedVideo();
+    await assert.rejects(run([synth.configPath, bare.video, '--refined']), isCode('POSE_TABLE_NOT_FOUND', /_el_refined\.h5.*Herd: Refine Tracklets.*leave out --refined/));
+    assert.deepEqual(fs.readdirSync(path.dirname(bare.video)).filter((n) => n.includes('_filtered')), []);
   });
 
   it('is a library call too', async () => {

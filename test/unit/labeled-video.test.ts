@@ -23,6 +23,7 @@ import {
   encoderForCodec,
   labeledVideoPath,
   partColors,
+  type LabeledVideo,
 } from '../../src-core/render';
 import { createProject } from '../../src-core/project/create';
 import { createSynthProject } from '../../src-core/synth/project';
@@ -268,6 +269,64 @@ describe('create-labeled-video', () => {
     const result = await createLabeledVideo(config, [file], { trackMethod: 'skeleton', filtered: true, codec: LOSSLESS });
     assert.equal(path.basename(result.videos[0]!.output), `mice${SCORER}_sk_filtered_bp_p60_labeled.mp4`);
     assert.equal(result.videos[0]!.frames, FRAMES);
+  });
+
+  it('--refined draws the table saved by the refinement panel (<…>_el_refined_id_p25_labeled.mp4), without it the tracked one', async () => {
+    const { file, table } = await caseWithTable();
+    // The refinement panel's save, beside the tracked table: animals 0 and 1 exchanged over frames 4–7.
+    const SWAP = { start: 4, end: 7 };
+    const { poses, unique } = knownPoses();
+    const stride = bodyparts.length * 3;
+    for (let f = SWAP.start; f <= SWAP.end; f++) {
+      const a = poses.data.slice(poseOffset(poses, f, 0, 0), poseOffset(poses, f, 0, 0) + stride);
+      poses.data.copyWithin(poseOffset(poses, f, 0, 0), poseOffset(poses, f, 1, 0), poseOffset(poses, f, 1, 0) + stride);
+      poses.data.set(a, poseOffset(poses, f, 1, 0));
+    }
+    const refinedTable = table.replace(/\.h5$/, '_refined.h5');
+    await writePoseTable(refinedTable, poses, SCORER, { multiAnimal: true, uniqueBodyparts: unique });
+
+    assert.match(formatHelp(createLabeledVideoCommand.spec), /--refined +use the table saved by the refinement panel \(<…>_refined\.h5\)/);
+    assert.match(formatHelp(plotTrajectoriesCommand.spec), /--refined +use the table saved by the refinement panel/);
+    const context = { progress: silentProgress, signal: new AbortController().signal, note: () => {} };
+    const options = { codec: LOSSLESS, 'color-by': 'individual', pcutoff: 0.25 };
+    const refined = await createLabeledVideoCommand.run({ positionals: { config, videos: [file] }, options: { ...options, refined: true } }, context);
+    const plain = await createLabeledVideoCommand.run({ positionals: { config, videos: [file] }, options }, context);
+    const [r] = (refined.data as unknown as { videos: LabeledVideo[] }).videos;
+    const [p] = (plain.data as unknown as { videos: LabeledVideo[] }).videos;
+    assert.equal(r!.source, refinedTable);
+    assert.equal(path.basename(r!.output), `mice${SCORER}_el_refined_id_p25_labeled.mp4`);
+    assert.equal(p!.source, table);
+    assert.equal(path.basename(p!.output), `mice${SCORER}_el_id_p25_labeled.mp4`);
+    // Inside the swap the row of animal 0 is drawn in animal 1's colour from the refined table only; outside it, the same.
+    const colors = partColors('rainbow', 3);
+    const fromRefined = await readFrameRange(r!.output, 0, FRAMES);
+    const fromTracked = await readFrameRange(p!.output, 0, FRAMES);
+    for (const f of [2, 5, 7, 9]) {
+      const swapped = f >= SWAP.start && f <= SWAP.end;
+      for (let i = 0; i < 2; i++) {
+        for (let k = 0; k < 3; k++) {
+          const at_ = at(f, i, k);
+          assert.deepEqual(pixel(fromRefined[f]!, at_.x, at_.y), colors[swapped ? 1 - i : i], `refined frame ${f} animal ${i} part ${k}`);
+          assert.deepEqual(pixel(fromTracked[f]!, at_.x, at_.y), colors[i], `tracked frame ${f} animal ${i} part ${k}`);
+        }
+      }
+    }
+
+    // Refined and filtered (herd filter --refined): <…>_el_refined_filtered.h5, named so.
+    await assert.rejects(createLabeledVideo(config, [file], { refined: true, filtered: true }), isCode('POSE_TABLE_NOT_FOUND', /_el_refined_filtered\.h5.*herd filter --refined/));
+    await writePoseTable(table.replace(/\.h5$/, '_refined_filtered.h5'), poses, SCORER, { multiAnimal: true, uniqueBodyparts: unique });
+    const both = await createLabeledVideo(config, [file], { refined: true, filtered: true, codec: LOSSLESS, frames2plot: [5] });
+    assert.equal(path.basename(both.videos[0]!.output), `mice${SCORER}_el_refined_filtered_bp_p60_labeled.mp4`);
+    await assert.rejects(createLabeledVideo(config, [file], { refined: true, tracklets: true }), isCode('USAGE', /--refined.*--tracklets/));
+    // No refined table: what to do.
+    const bare = await caseWithTable();
+    await assert.rejects(createLabeledVideo(config, [bare.file], { refined: true }), isCode('POSE_TABLE_NOT_FOUND', /Herd: Refine Tracklets.*leave out --refined/));
+    // Single-animal names: the refined table's stem, and DeepLabCut's `filtered` ending after it.
+    const folder = path.join('/data', 'videos');
+    const label = (name: string, filtered: boolean) => path.basename(labeledVideoPath(path.join(folder, name), { multiAnimal: false, colorBy: 'bodypart', pcutoff: 0.6, filtered }));
+    assert.equal(label(`m${SCORER}_refined.h5`, false), `m${SCORER}_refined_labeled.mp4`);
+    assert.equal(label(`m${SCORER}_refined_filtered.h5`, true), `m${SCORER}_refinedfiltered_labeled.mp4`);
+    assert.equal(label(`m${SCORER}_filtered_refined.h5`, true), `m${SCORER}_filtered_refined_labeled.mp4`);
   });
 
   it('draws raw tracklets, one colour and id per tracklet, into <prefix>_el_tracklets.mp4 (through the CLI command)', async () => {

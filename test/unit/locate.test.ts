@@ -74,6 +74,39 @@ describe('infer/locate', () => {
     assert.throws(() => findPoseTable(video, { folder: path.join(folder, 'dest'), shuffle: 1, suffix: '_el' }), isCode('POSE_TABLE_NOT_FOUND', /same --destfolder/));
   });
 
+  it('finds the refined table (the refinement panel saves it beside the tracked one) and its filtered twins', () => {
+    const folder = temporaryFolder('herd-locate-');
+    const video = path.join(folder, 'mice.mp4');
+    const tracked = touch(folder, `mice${SCORER}_el.h5`, 1e12);
+    const filtered = touch(folder, `mice${SCORER}_el_filtered.h5`, 1e12);
+    // Without a refined table, --refined says what to do; the tracked and filtered tables are not taken instead.
+    assert.throws(
+      () => findPoseTable(video, { shuffle: 1, suffix: '_el', refined: true }),
+      isCode('POSE_TABLE_NOT_FOUND', /no refined ellipse tracks .*_el_refined\.h5 or \.csv, found: .*_el\.h5.*; refine the tracks in VS Code \(Herd: Refine Tracklets\) and save, or leave out --refined$/),
+    );
+    const refinedCsv = touch(folder, `mice${SCORER}_el_refined.csv`, 1e12);
+    assert.equal(findPoseTable(video, { shuffle: 1, suffix: '_el', refined: true }).file, refinedCsv);
+    const refined = touch(folder, `mice${SCORER}_el_refined.h5`, 1e12);
+    assert.equal(findPoseTable(video, { shuffle: 1, suffix: '_el', refined: true }).file, refined, 'the .h5 over its .csv');
+    // The plain and filtered lookups never take a refined table.
+    assert.equal(findPoseTable(video, { shuffle: 1, suffix: '_el' }).file, tracked);
+    assert.equal(findPoseTable(video, { shuffle: 1, suffix: '_el', filtered: true }).file, filtered);
+    assert.throws(() => findPoseTable(video, { shuffle: 1, suffix: '_bx', refined: true }), isCode('POSE_TABLE_NOT_FOUND', /_bx_refined\.h5/));
+    // Refined and filtered: a refined table filtered (herd filter --refined), else a filtered table refined in the panel.
+    assert.throws(
+      () => findPoseTable(video, { shuffle: 1, suffix: '_el', filtered: true, refined: true }),
+      isCode('POSE_TABLE_NOT_FOUND', /no refined filtered ellipse tracks .*_el_refined_filtered\.h5 or \.csv or .*_el_filtered_refined\.h5 or \.csv.*herd filter --refined/),
+    );
+    const filteredRefined = touch(folder, `mice${SCORER}_el_filtered_refined.h5`, 1e12);
+    assert.equal(findPoseTable(video, { shuffle: 1, suffix: '_el', filtered: true, refined: true }).file, filteredRefined);
+    const refinedFiltered = touch(folder, `mice${SCORER}_el_refined_filtered.h5`, 1e12);
+    assert.equal(findPoseTable(video, { shuffle: 1, suffix: '_el', filtered: true, refined: true }).file, refinedFiltered);
+    // Single-animal projects: `<stem><scorer>_refined.h5`, not claimed by the plain lookup.
+    const single = touch(folder, `mice${SCORER}_refined.h5`, 1e12);
+    assert.equal(findPoseTable(video, { shuffle: 1, suffix: '', refined: true }).file, single);
+    assert.throws(() => findPoseTable(video, { shuffle: 1, suffix: '' }), isCode('POSE_TABLE_NOT_FOUND'));
+  });
+
   it('finds detections and tracklets, and says what to run when there are none', () => {
     const folder = temporaryFolder('herd-locate-');
     const video = path.join(folder, 'mice.mp4');

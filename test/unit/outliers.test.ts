@@ -194,6 +194,23 @@ describe('find-outliers and extract-outlier-frames', () => {
     await assert.rejects(run(findOutliersCommand, [synth.configPath, video, '--outlieralgorithm', 'manual']), isCode('USAGE'));
   });
 
+  it('--refined searches the table saved by the refinement panel', async () => {
+    const folder = fs.mkdtempSync(path.join(work, 'refined-'));
+    const video = path.join(folder, 'other.mp4');
+    fs.copyFileSync(synth.videoPath, video);
+    const table = path.join(folder, `other${SCORER}_el.h5`);
+    await writePoseTable(table, tracked([10, 30]), SCORER, { multiAnimal: true });
+    await assert.rejects(run(findOutliersCommand, [synth.configPath, video, '--epsilon', '30', '--refined']), isCode('POSE_TABLE_NOT_FOUND', /_el_refined\.h5.*Herd: Refine Tracklets/));
+    // The panel fixed the jump at frame 10 and saved beside the tracked table.
+    await writePoseTable(table.replace(/\.h5$/, '_refined.h5'), tracked([30]), SCORER, { multiAnimal: true });
+    const refined = (await run(findOutliersCommand, [synth.configPath, video, '--epsilon', '30', '--refined'])).data as unknown as OutlierSearchResult;
+    assert.equal(refined.videos[0]!.table, table.replace(/\.h5$/, '_refined.h5'));
+    assert.deepEqual(refined.videos[0]!.candidates, [30, 31]);
+    const plain = (await run(findOutliersCommand, [synth.configPath, video, '--epsilon', '30'])).data as unknown as OutlierSearchResult;
+    assert.equal(plain.videos[0]!.table, table);
+    assert.deepEqual(plain.videos[0]!.candidates, [10, 11, 30, 31]);
+  });
+
   it('saves the picked frames and their predictions, leaves out frames already extracted, and merge-datasets follows', { skip: skipWithoutPandas() }, async () => {
     const labeled = synth.labeledFrameIndices;
     const jumps = [8, 22, 41, labeled[1]!];

@@ -12,6 +12,7 @@ import { HerdError } from '../../src-core/common/errors';
 import { createPoseArray, poseOffset } from '../../src-core/common/pose';
 import { silentProgress } from '../../src-core/common/progress';
 import { writePoseTable } from '../../src-core/infer/outputs';
+import { readPoseTable } from '../../src-core/io/pose-table';
 import { decodePng, type RgbImage } from '../../src-core/io/png-read';
 import { loadProject } from '../../src-core/project/load';
 import { niceTicks, plotTrajectories, renderFigure, type Series } from '../../src-core/render';
@@ -160,6 +161,40 @@ describe('plot-trajectories', () => {
     assert.deepEqual([image.width, image.height], [400, 300]);
     await assert.rejects(plotTrajectories(config, [file], { filtered: true, displayedindividuals: ['mouse9'] }), (e: unknown) => e instanceof HerdError && e.code === 'USAGE' && /mouse9/.test(e.message));
     await assert.rejects(plotTrajectories(config, [file]), (e: unknown) => e instanceof HerdError && e.code === 'POSE_TABLE_NOT_FOUND');
+  });
+
+  it('--refined plots the table saved by the refinement panel into <figure>_refined<individual>.png', async () => {
+    const file = await caseWithTable();
+    const table = path.join(path.dirname(file), `mice${SCORER}_el.h5`);
+    // The refinement panel's save beside the tracked table: animals 0 and 1 exchanged over frames 10–29.
+    const { poses, unique } = await readPoseTable(table);
+    const stride = bodyparts.length * 3;
+    for (let f = 10; f < 30; f++) {
+      const a = poses.data.slice(poseOffset(poses, f, 0, 0), poseOffset(poses, f, 0, 0) + stride);
+      poses.data.copyWithin(poseOffset(poses, f, 0, 0), poseOffset(poses, f, 1, 0), poseOffset(poses, f, 1, 0) + stride);
+      poses.data.set(a, poseOffset(poses, f, 1, 0));
+    }
+    const refinedTable = table.replace(/\.h5$/, '_refined.h5');
+    await writePoseTable(refinedTable, poses, SCORER, { multiAnimal: true, uniqueBodyparts: unique });
+    // The same poses as another video's tracked table: what the refined figures must look like.
+    const twin = await caseWithTable();
+    await writePoseTable(path.join(path.dirname(twin), `mice${SCORER}_el.h5`), poses, SCORER, { multiAnimal: true, uniqueBodyparts: unique, overwrite: true });
+
+    const options = { displayedindividuals: [individuals[0]!], resolution: 50 };
+    await assert.rejects(plotTrajectories(config, [twin], { ...options, refined: true }), (e: unknown) => e instanceof HerdError && e.code === 'POSE_TABLE_NOT_FOUND' && /Herd: Refine Tracklets/.test(e.message));
+    const refined = await plotTrajectories(config, [file], { ...options, refined: true });
+    const plain = await plotTrajectories(config, [file], options);
+    const expected = await plotTrajectories(config, [twin], options);
+    assert.equal(refined.videos[0]!.table, refinedTable);
+    assert.equal(plain.videos[0]!.table, table);
+    const names = (r: typeof refined) => r.videos[0]!.files.map((f) => path.basename(f)).sort();
+    assert.deepEqual(names(refined), ['hist', 'plot', 'plot-likelihood', 'trajectory'].map((k) => `${k}_refined${individuals[0]}.png`).sort());
+    assert.deepEqual(names(plain), ['hist', 'plot', 'plot-likelihood', 'trajectory'].map((k) => `${k}${individuals[0]}.png`).sort());
+    const png = (r: typeof refined, figure: string) => fs.readFileSync(r.videos[0]!.files.find((f) => path.basename(f).startsWith(`${figure}_`) || path.basename(f) === `${figure}${individuals[0]}.png`)!);
+    for (const figure of ['trajectory', 'plot']) {
+      assert.ok(png(refined, figure).equals(png(expected, figure)), `${figure}: drawn from the refined poses`);
+      assert.ok(!png(refined, figure).equals(png(plain, figure)), `${figure}: not from the tracked poses`);
+    }
   });
 
   it('writes well-formed SVG with paths and dots through the CLI command', async () => {

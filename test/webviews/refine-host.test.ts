@@ -136,13 +136,13 @@ describe('refinement host (no VS Code)', () => {
 
   it('finds the tracked tables of a folder or of one video, the tracker’s own table first', () => {
     const folder = temporaryFolder('herd-refine-find-');
-    const names = ['m1DLC_s_el.h5', 'm1DLC_s_el.csv', 'm1DLC_s_el_filtered.h5', 'm1DLC_s_el_refined.h5', 'm1DLC_s_bx.h5', 'm1DLC_s.h5', 'm1DLC_s_full.mp4', 'm2DLC_s_el.h5', 'm10DLC_s_el.h5'];
+    const names = ['m1DLC_s_el.h5', 'm1DLC_s_el.csv', 'm1DLC_s_el_filtered.h5', 'm1DLC_s_el_refined.h5', 'm1DLC_s_el_refined_filtered.h5', 'm1DLC_s_bx.h5', 'm1DLC_s.h5', 'm1DLC_s_full.mp4', 'm2DLC_s_el.h5', 'm10DLC_s_el.h5'];
     for (const name of names) fs.writeFileSync(path.join(folder, name), '');
     const found = findTrackedTables([folder, folder, path.join(folder, 'missing')], 'm1').map((f) => path.basename(f));
-    assert.deepEqual(found, ['m1DLC_s_bx.h5', 'm1DLC_s_el.h5', 'm1DLC_s_el_filtered.h5', 'm1DLC_s_el_refined.h5']);
-    assert.deepEqual(rankTrackedTables(found, 'ellipse'), ['m1DLC_s_el.h5', 'm1DLC_s_el_filtered.h5', 'm1DLC_s_bx.h5', 'm1DLC_s_el_refined.h5']);
+    assert.deepEqual(found, ['m1DLC_s_bx.h5', 'm1DLC_s_el.h5', 'm1DLC_s_el_filtered.h5', 'm1DLC_s_el_refined.h5', 'm1DLC_s_el_refined_filtered.h5']);
+    assert.deepEqual(rankTrackedTables(found, 'ellipse'), ['m1DLC_s_el.h5', 'm1DLC_s_el_filtered.h5', 'm1DLC_s_bx.h5', 'm1DLC_s_el_refined.h5', 'm1DLC_s_el_refined_filtered.h5']);
     assert.equal(rankTrackedTables(found, 'box')[0], 'm1DLC_s_bx.h5');
-    assert.equal(findTrackedTables([folder]).length, 6);
+    assert.equal(findTrackedTables([folder]).length, 7);
   });
 
   it('a _refined table is saved in place only when the message says overwrite; the original stays untouched', async () => {

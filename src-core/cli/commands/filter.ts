@@ -3,7 +3,7 @@ import { HerdError } from '../../common/errors';
 import { filterPredictions, FILTER_TYPES, type FilteredVideo, type FilterType } from '../../filter';
 import type { Command } from '../command';
 import { listPositional, numberOption, positional, stringOption } from '../command';
-import { CONFIG_ARGUMENT, VIDEOS_ARGUMENT, VIDEOTYPE_OPTION } from '../shared-options';
+import { CONFIG_ARGUMENT, REFINED_OPTION, VIDEOS_ARGUMENT, VIDEOTYPE_OPTION } from '../shared-options';
 
 function describeVideo(v: FilteredVideo): string {
   if (v.status === 'skipped') return `${path.basename(v.video)}: ${v.message ?? 'skipped'}`;
@@ -28,13 +28,15 @@ export const filterCommand: Command = {
       shuffle: { type: 'number', value: 'K', description: 'the shuffle whose poses are filtered', default: 1 },
       trainingsetindex: { type: 'number', value: 'I', description: 'index into TrainingFraction (accepted as DeepLabCut; file names do not depend on it)', default: 0 },
       'track-method': { type: 'string', value: 'NAME', description: "multi-animal: ellipse, box, skeleton or identity (default: config.yaml's default_track_method)" },
+      refined: REFINED_OPTION,
       videotype: VIDEOTYPE_OPTION,
       overwrite: { type: 'boolean', description: 'filter again videos that already have a _filtered.h5' },
     },
     details: [
       'Reads <video><scorer>_el.h5 (multi-animal, the tracker\'s suffix) or <video><scorer>.h5 (single-animal) and writes',
-      '<that name>_filtered.h5 and .csv beside it. median: every x and y column through scipy.signal.medfilt (zero-padded',
-      'ends; missing points stay missing). spline: gaps of at most --windowlength frames filled by a cubic spline',
+      '<that name>_filtered.h5 and .csv beside it (--refined: <…>_refined.h5, saved by the refinement panel, to',
+      '<…>_refined_filtered.h5). median: every x and y column through scipy.signal.medfilt (zero-padded ends; missing',
+      'points stay missing). spline: gaps of at most --windowlength frames filled by a cubic spline',
       '(likelihood 0.01). kalman: a constant-velocity Kalman smoother per body part, its noise fitted by maximum',
       'likelihood, ignoring points below --p-bound and filling gaps of at most --windowlength frames. arima: per x and y',
       'column an ARMA(--ARdegree, --MAdegree) model fitted by maximum likelihood (DeepLabCut\'s SARIMAX), its one-step',
@@ -57,6 +59,7 @@ export const filterCommand: Command = {
       shuffle: numberOption(args, 'shuffle'),
       trainingsetindex: numberOption(args, 'trainingsetindex'),
       trackMethod: stringOption(args, 'track-method'),
+      refined: args.options.refined === true,
       videotype: stringOption(args, 'videotype'),
       overwrite: args.options.overwrite === true,
       progress: context.progress,

@@ -5,7 +5,7 @@ import { plotTrajectories, type TrajectoryFormat } from '../../render/trajectori
 import type { Command } from '../command';
 import { listOption, listPositional, numberOption, positional, stringOption } from '../command';
 import type { ParsedArgs } from '../args';
-import { CONFIG_ARGUMENT, VIDEOS_ARGUMENT, VIDEOTYPE_OPTION } from '../shared-options';
+import { CONFIG_ARGUMENT, REFINED_OPTION, VIDEOS_ARGUMENT, VIDEOTYPE_OPTION } from '../shared-options';
 
 function describeVideo(v: LabeledVideo): string {
   if (v.status === 'skipped') return `${path.basename(v.video)}: ${v.output} exists, skipped (--overwrite to render again)`;
@@ -46,6 +46,7 @@ export const createLabeledVideoCommand: Command = {
       videotype: VIDEOTYPE_OPTION,
       shuffle: { type: 'number', value: 'K', description: 'the shuffle whose poses are drawn', default: 1 },
       filtered: { type: 'boolean', description: 'draw the filtered poses (<…>_filtered.h5 from herd filter)' },
+      refined: REFINED_OPTION,
       tracklets: { type: 'boolean', description: 'draw the raw tracklets, before stitching, one colour and id per tracklet' },
       'track-method': TRACK_METHOD_OPTION,
       fastmode: { type: 'boolean', description: 'opaque points (DeepLabCut fast mode); --no-fastmode lays them on with alphavalue', default: true },
@@ -66,9 +67,9 @@ export const createLabeledVideoCommand: Command = {
       overwrite: { type: 'boolean', description: 'render again videos that already exist (default: skip them)' },
     },
     details: [
-      'Multi-animal: reads <video><scorer><tracker>[_filtered].h5 (or .csv) and writes',
+      'Multi-animal: reads <video><scorer><tracker>[_refined][_filtered].h5 (or .csv) and writes',
       '<table stem>_bp_p<100·pcutoff>_labeled.mp4 (_id_ with --color-by individual); single animal:',
-      '<video><scorer>[filtered]_labeled.mp4. --tracklets reads <video><scorer><tracker>.tracklets.safetensors',
+      '<video><scorer>[_refined][filtered]_labeled.mp4. --tracklets reads <video><scorer><tracker>.tracklets.safetensors',
       '(herd convert-detections2tracklets) and writes <video><scorer><tracker>_tracklets.mp4.',
       'Points are discs of radius dotsize coloured with colormap (config.yaml). A damaged video gives a labeled',
       'video of the frames that decoded, marked PARTIAL.',
@@ -83,6 +84,7 @@ export const createLabeledVideoCommand: Command = {
       videotype: stringOption(args, 'videotype'),
       shuffle: numberOption(args, 'shuffle'),
       filtered: args.options.filtered === true,
+      refined: args.options.refined === true,
       tracklets: args.options.tracklets === true,
       trackMethod: stringOption(args, 'track-method'),
       fastmode: args.options.fastmode !== false,
@@ -123,6 +125,7 @@ export const plotTrajectoriesCommand: Command = {
       videotype: VIDEOTYPE_OPTION,
       shuffle: { type: 'number', value: 'K', description: 'the shuffle whose poses are plotted', default: 1 },
       filtered: { type: 'boolean', description: 'plot the filtered poses (<…>_filtered.h5 from herd filter)' },
+      refined: REFINED_OPTION,
       'track-method': TRACK_METHOD_OPTION,
       displayedbodyparts: { type: 'list', value: 'A,B,…', description: 'body parts to plot (default all)' },
       displayedindividuals: { type: 'list', value: 'A,B,…', description: 'individuals to plot, "single" for the unique body parts (default all)' },
@@ -134,7 +137,7 @@ export const plotTrajectoriesCommand: Command = {
       showfigures: { type: 'boolean', description: 'accepted for DeepLabCut compatibility; a command line shows no windows (open the files)' },
     },
     details: [
-      'Writes <video folder>/plot-poses/<video>/{trajectory,plot,plot-likelihood,hist}[_filtered]<individual>.png',
+      'Writes <video folder>/plot-poses/<video>/{trajectory,plot,plot-likelihood,hist}[_refined][_filtered]<individual>.png',
       '(no individual name for single-animal projects), one set per individual; "single" holds the unique body parts.',
     ].join('\n'),
   },
@@ -146,6 +149,7 @@ export const plotTrajectoriesCommand: Command = {
       videotype: stringOption(args, 'videotype'),
       shuffle: numberOption(args, 'shuffle'),
       filtered: args.options.filtered === true,
+      refined: args.options.refined === true,
       trackMethod: stringOption(args, 'track-method'),
       displayedbodyparts: namesOption(args, 'displayedbodyparts'),
       displayedindividuals: namesOption(args, 'displayedindividuals'),

@@ -13,7 +13,7 @@ import type { Command } from '../command';
 import type { OptionSpec, ParsedArgs } from '../args';
 import { listOption, listPositional, numberOption, positional, stringOption } from '../command';
 import type { CliContext } from '../command';
-import { CONFIG_ARGUMENT, COPY_VIDEOS_OPTION, VIDEOS_ARGUMENT, VIDEOTYPE_OPTION } from '../shared-options';
+import { CONFIG_ARGUMENT, COPY_VIDEOS_OPTION, REFINED_OPTION, VIDEOS_ARGUMENT, VIDEOTYPE_OPTION } from '../shared-options';
 
 /** The options both commands take (DeepLabCut's extract_outlier_frames parameters). */
 const SEARCH_OPTIONS: Record<string, OptionSpec> = {
@@ -29,6 +29,7 @@ const SEARCH_OPTIONS: Record<string, OptionSpec> = {
   shuffle: { type: 'number', value: 'K', description: 'the shuffle whose poses are searched', default: 1 },
   trainingsetindex: { type: 'number', value: 'I', description: 'index into TrainingFraction (accepted as DeepLabCut; file names do not depend on it)', default: 0 },
   'track-method': { type: 'string', value: 'NAME', description: "multi-animal: ellipse, box, skeleton or identity (default: config.yaml's default_track_method)" },
+  refined: REFINED_OPTION,
   destfolder: { type: 'string', value: 'DIR', description: 'where the pose tables are (default: beside each video)' },
   videotype: VIDEOTYPE_OPTION,
 };
@@ -58,6 +59,7 @@ function searchOptions(args: ParsedArgs, context: CliContext): OutlierSearchOpti
     shuffle: numberOption(args, 'shuffle'),
     trainingsetindex: numberOption(args, 'trainingsetindex'),
     trackMethod: stringOption(args, 'track-method'),
+    refined: args.options.refined === true,
     destfolder: stringOption(args, 'destfolder'),
     videotype: stringOption(args, 'videotype'),
     log: context.note,
@@ -93,11 +95,12 @@ export const findOutliersCommand: Command = {
     positionals: [CONFIG_ARGUMENT, VIDEOS_ARGUMENT],
     options: SEARCH_OPTIONS,
     details: [
-      "Reads each video's tracked pose table (<video><scorer>_el.h5; <video><scorer>.h5 for single-animal projects) and",
-      'lists the frames extract-outlier-frames would choose from: jump (a body part moved more than --epsilon pixels',
-      'since the frame before), fitting (the poses are on average more than --epsilon pixels from a Kalman filter\'s',
-      'prediction, or an ARMA model\'s with --fit-model arima; at least 2 × numframes2pick frames), uncertain (a likelihood below --p-bound) or list (--frames2use),',
-      "within config.yaml's start/stop.",
+      "Reads each video's tracked pose table (<video><scorer>_el.h5; <video><scorer>.h5 for single-animal projects;",
+      '<…>_refined.h5, saved by the refinement panel, with --refined) and lists the frames extract-outlier-frames would',
+      'choose from: jump (a body part moved more than --epsilon pixels since the frame before), fitting (the poses are on',
+      "average more than --epsilon pixels from a Kalman filter's prediction, or an ARMA model's with --fit-model arima; at",
+      'least 2 × numframes2pick frames), uncertain (a likelihood below --p-bound) or list (--frames2use), within',
+      "config.yaml's start/stop.",
     ].join('\n'),
   },
   async run(args, context) {
