@@ -1,36 +1,23 @@
-// The tracklet-refinement panel: the frame with every individual's points, skeleton and trails and the unique body
-// parts (Konva; a point is dragged to move it, clicked to select it for Delete), a timeline (one lane per individual
-// and one for the unique parts, drawn on canvases so scrubbing 10,000 frames stays fast), range selection, track
-// edits with undo/redo (each posted to the host as it happens), and Save. State logic lives in state.ts /
-// keymap.ts; this file wires it to React, Konva and the host.
-import type Konva from 'konva';
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import { Circle, Image as KonvaImage, Layer, Line, Rect, RegularPolygon, Stage } from 'react-konva';
+// The tracklet-refinement panel: the state owner and the host wiring. The frame with every individual's points,
+// skeleton and trails and the unique body parts is FrameView.tsx (Konva; a point is dragged to move it, clicked to
+// select it for Delete), the timeline (one lane per individual and one for the unique parts, drawn on canvases so
+// scrubbing 10,000 frames stays fast) is Timeline.tsx; this file holds range selection, track edits with undo/redo
+// (each posted to the host as it happens), Save and Export, the toolbar, hotkeys and the frame requests. State logic
+// lives in state.ts / keymap.ts.
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { RefineExportedMessage, RefineHistory, RefineHostToPanel, RefineInitMessage, RefinePanelState, RefinePanelToHost } from '../shared/messages';
 import type { HostApi } from '../shared/host';
 import { decodeBytes, parseRefineHistory } from '../shared/messages';
 import { rgbToImageData } from '../shared/pictures';
-import { fit, imageToScreen, pan, screenToImage, wheelFactor, zoomAt, type View } from '../labeling/view';
 import { KeyHelp } from '../shared/KeyHelp';
 import { REFINE_KEYMAP, refineActionFor } from './keymap';
 import * as S from './state';
+import { FrameView } from './FrameView';
+import { Timeline } from './Timeline';
 
 export type RefineHostApi = HostApi<RefinePanelToHost, RefinePanelState>;
 
-const LANE = 18;
-const RULER = 14;
 const KEEP_FRAMES = 48;
-
-/** '#rrggbb' (or any CSS colour) → [r, g, b] through a canvas, which normalises it. */
-function rgbOf(color: string): [number, number, number] {
-  const ctx = document.createElement('canvas').getContext('2d')!;
-  ctx.fillStyle = '#888888';
-  ctx.fillStyle = color;
-  const hex = /^#([0-9a-f]{6})$/i.exec(ctx.fillStyle);
-  if (!hex) return [136, 136, 136];
-  const n = parseInt(hex[1], 16);
-  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
-}
 
 /** RGB24 bytes → a canvas Konva can draw. */
 function frameCanvas(width: number, height: number, rgb: Uint8Array): HTMLCanvasElement {
@@ -41,56 +28,6 @@ function frameCanvas(width: number, height: number, rgb: Uint8Array): HTMLCanvas
   return canvas;
 }
 
-/** The lanes of the timeline into an ImageData: presence as bar height, mean likelihood as opacity, jumps in red. */
-function drawLanes(ctx: CanvasRenderingContext2D, summary: S.TimelineSummary, colors: Array<[number, number, number]>, width: number): void {
-  const height = RULER + summary.individuals * LANE;
-  const image = ctx.createImageData(width, height);
-  const px = image.data;
-  const F = summary.frames;
-  const put = (x: number, y: number, r: number, g: number, b: number) => {
-    const o = (y * width + x) * 4;
-    px[o] = r;
-    px[o + 1] = g;
-    px[o + 2] = b;
-    px[o + 3] = 255;
-  };
-  for (let x = 0; x < width; x++) {
-    const f0 = Math.floor((x * F) / width);
-    const f1 = Math.max(f0 + 1, Math.floor(((x + 1) * F) / width));
-    for (let y = 0; y < RULER; y++) put(x, y, 40, 40, 40);
-    for (let i = 0; i < summary.individuals; i++) {
-      let presence = 0;
-      let sumL = 0;
-      let n = 0;
-      let jumped = 0;
-      const base = i * F;
-      for (let f = f0; f < f1 && f < F; f++) {
-        const p = summary.presence[base + f];
-        if (p > presence) presence = p;
-        const l = summary.likelihood[base + f];
-        if (l === l) {
-          sumL += l;
-          n += 1;
-        }
-        jumped |= summary.jump[base + f];
-      }
-      const [r, g, b] = colors[i] ?? [136, 136, 136];
-      const alpha = n > 0 ? 0.25 + 0.75 * Math.max(0, Math.min(1, sumL / n)) : 0;
-      const top = RULER + i * LANE;
-      const bar = Math.round(presence * (LANE - 4));
-      for (let y = 0; y < LANE; y++) {
-        const yy = top + y;
-        if (y === LANE - 1) put(x, yy, 20, 20, 20);
-        else if (jumped && y < 3) put(x, yy, 255, 60, 60);
-        else if (y >= LANE - 1 - bar) put(x, yy, Math.round(30 + alpha * (r - 30)), Math.round(30 + alpha * (g - 30)), Math.round(30 + alpha * (b - 30)));
-        else put(x, yy, 30, 30, 30);
-      }
-    }
-  }
-  ctx.putImageData(image, 0, 0);
-}
-
-/** "Delete points in range" of `who`: −1 everyone (the unique parts included), an individual, or (N) the unique parts. */
 const EXPORTING = 'exporting edited frames…';
 
 /** "N frames → labeled-data/<stem>: the files" for a `refine-exported` reply. */
@@ -107,6 +44,7 @@ function exportedNote(message: RefineExportedMessage): string {
   return `${n} frame${n === 1 ? '' : 's'} → ${folder}: ${files || 'nothing new to write'}${extra.length > 0 ? ` (${extra.join('; ')})` : ''}`;
 }
 
+/** "Delete points in range" of `who`: −1 everyone (the unique parts included), an individual, or (N) the unique parts. */
 function deleteInRange(s: S.RefineState, who: number): S.RefineState {
   if (who < 0) return S.deleteRange(s);
   if (who >= s.poses.individuals.length) return S.deleteRange(s, [], true);
@@ -127,17 +65,9 @@ export function App({ host }: { host: RefineHostApi }) {
   const [minTracklet, setMinTracklet] = useState(5);
   /** Whose points "Delete points in range" removes: −1 = everyone's. */
   const [deleteWho, setDeleteWho] = useState(-1);
-  const [view, setView] = useState<View>({ scale: 1, x: 0, y: 0 });
-  const [size, setSize] = useState({ width: 800, height: 500 });
-  const [timelineWidth, setTimelineWidth] = useState(800);
   const [shown, setShown] = useState<{ index: number; canvas: HTMLCanvasElement }>();
   const stateRef = useRef(state);
   stateRef.current = state;
-  const stageBox = useRef<HTMLDivElement>(null);
-  const timelineBox = useRef<HTMLDivElement>(null);
-  const lanesBox = useRef<HTMLDivElement>(null);
-  const baseCanvas = useRef<HTMLCanvasElement>(null);
-  const overlayCanvas = useRef<HTMLCanvasElement>(null);
   const frames = useRef(new Map<number, HTMLCanvasElement>());
   const inFlight = useRef<number | undefined>(undefined);
   /** Frames whose picture the host could not decode (not asked for again); `failedCount` re-renders when it grows. */
@@ -147,9 +77,6 @@ export function App({ host }: { host: RefineHostApi }) {
   const pendingSave = useRef<number[] | undefined>(undefined);
   /** The history last told to the host (undefined: tell it all). */
   const toldHistory = useRef<RefineHistory | undefined>(undefined);
-  const fitted = useRef('');
-  /** The user zoomed or panned since the picture was fitted: a resized stage keeps that view. */
-  const userView = useRef(false);
 
   // Frames: one request in flight at a time; while scrubbing only the latest wanted frame is asked for next.
   const want = useCallback(
@@ -268,22 +195,6 @@ export function App({ host }: { host: RefineHostApi }) {
     if (init) host.postMessage({ type: 'refine-dirty', dirty });
   }, [host, init?.file, dirty]);
 
-  // Sizes follow the boxes.
-  useEffect(() => {
-    const box = stageBox.current;
-    const tl = lanesBox.current;
-    if (!box || !tl) return undefined;
-    const measure = () => {
-      setSize({ width: box.clientWidth, height: box.clientHeight });
-      setTimelineWidth(Math.max(100, Math.floor(tl.clientWidth)));
-    };
-    const observer = new ResizeObserver(measure);
-    observer.observe(box);
-    observer.observe(tl);
-    measure();
-    return () => observer.disconnect();
-  }, [state !== undefined]);
-
   // The picture's size: the video's, else the poses' extent.
   const imageSize = useMemo(() => {
     if (init?.video) return { width: init.video.width, height: init.video.height };
@@ -298,93 +209,21 @@ export function App({ host }: { host: RefineHostApi }) {
     return { width: Math.ceil(w * 1.05), height: Math.ceil(h * 1.05) };
   }, [init?.video, state?.opened]);
 
-  useEffect(() => {
-    if (!imageSize.width || !size.width) return;
-    const k = `${imageSize.width}x${imageSize.height}:${size.width}x${size.height}`;
-    if (fitted.current === k) return;
-    const samePicture = fitted.current.startsWith(`${imageSize.width}x${imageSize.height}:`);
-    fitted.current = k;
-    if (samePicture && userView.current) return;
-    userView.current = false;
-    setView(fit(imageSize.width, imageSize.height, size.width, size.height));
-  }, [imageSize.width, imageSize.height, size.width, size.height]);
-
-  // Timeline: the lanes are redrawn only when the poses change; the cursor and range on a canvas above them.
+  // Timeline (Timeline.tsx): the summary is recomputed only when the poses change, the lane colours only with the config.
   const summary = useMemo(() => (state ? S.summarize(state.poses, state.config.jumpThreshold, state.unique) : undefined), [state?.poses, state?.unique, state?.config]);
   const uniqueColor = state?.config.uniqueColor ?? S.DEFAULT_UNIQUE_COLOR;
-  const colors = useMemo(
-    () => (state ? [...state.poses.individuals.map((_, i) => rgbOf(state.config.individualColors[i] ?? '#888888')), ...(state.unique ? [rgbOf(uniqueColor)] : [])] : []),
+  const laneColors = useMemo(
+    () => (state ? [...state.poses.individuals.map((_, i) => state.config.individualColors[i] ?? '#888888'), ...(state.unique ? [uniqueColor] : [])] : []),
     [state?.config, state?.unique !== undefined],
   );
-  const lanesHeight = RULER + (summary?.individuals ?? 0) * LANE;
-  const [drawn, setDrawn] = useState(0);
-  useLayoutEffect(() => {
-    const canvas = baseCanvas.current;
-    if (!canvas || !summary) return;
-    const ctx = canvas.getContext('2d');
-    if (!ctx) return;
-    drawLanes(ctx, summary, colors, timelineWidth);
-    setDrawn((n) => n + 1);
-    if (!performance.getEntriesByName('refine-timeline-drawn').length) performance.mark('refine-timeline-drawn');
-  }, [summary, colors, timelineWidth, lanesHeight]);
-  const range = state?.range;
-  const totalFrames = state?.poses.frames ?? 1;
-  useLayoutEffect(() => {
-    const canvas = overlayCanvas.current;
-    if (!canvas) return;
-    const ctx = canvas.getContext('2d');
-    if (!ctx) return;
-    ctx.clearRect(0, 0, canvas.width, canvas.height);
-    const xOf = (f: number) => (f * timelineWidth) / totalFrames;
-    if (range) {
-      ctx.fillStyle = 'rgba(255, 255, 255, 0.25)';
-      ctx.fillRect(xOf(range.start), 0, Math.max(1, xOf(range.end + 1) - xOf(range.start)), canvas.height);
-    }
-    ctx.fillStyle = '#ffffff';
-    ctx.fillRect(Math.floor(xOf(frame + 0.5)), 0, 1, canvas.height);
-    ctx.fillStyle = '#dddddd';
-    ctx.font = '10px sans-serif';
-    ctx.fillText(String(frame), Math.min(timelineWidth - 40, xOf(frame) + 3), 10);
-  }, [frame, range?.start, range?.end, timelineWidth, totalFrames, lanesHeight]);
+  const uniqueLane = useMemo(() => (state?.unique ? { name: S.UNIQUE, parts: state.unique.bodyparts } : undefined), [state?.unique?.bodyparts]);
 
   const update = useCallback((f: (s: S.RefineState) => S.RefineState) => setState((s) => (s ? f(s) : s)), []);
 
   // Scrubbing: press on the timeline = go there (Shift: start a range), drag = follow, release = done.
-  const scrubbing = useRef(false);
-  const frameAt = (clientX: number) => {
-    const rect = overlayCanvas.current!.getBoundingClientRect();
-    return Math.floor(((clientX - rect.left) / rect.width) * totalFrames);
-  };
-  const onTimelineDown = (event: React.MouseEvent<HTMLCanvasElement>) => {
-    if (event.button !== 0) return;
-    event.preventDefault();
-    scrubbing.current = true;
-    const f = frameAt(event.clientX);
-    update((s) => (event.shiftKey ? S.beginRange(s, f) : S.gotoFrame(S.endRange(s), f)));
-  };
-  useEffect(() => {
-    const move = (event: MouseEvent) => {
-      if (!scrubbing.current || !overlayCanvas.current) return;
-      if ((event.buttons & 1) === 0) {
-        scrubbing.current = false;
-        update(S.endRange);
-        return;
-      }
-      const f = frameAt(event.clientX);
-      update((s) => S.gotoFrame(s, f));
-    };
-    const up = () => {
-      if (!scrubbing.current) return;
-      scrubbing.current = false;
-      update(S.endRange);
-    };
-    window.addEventListener('mousemove', move);
-    window.addEventListener('mouseup', up);
-    return () => {
-      window.removeEventListener('mousemove', move);
-      window.removeEventListener('mouseup', up);
-    };
-  });
+  const onScrubStart = useCallback((f: number, shift: boolean) => update((s) => (shift ? S.beginRange(s, f) : S.gotoFrame(S.endRange(s), f))), [update]);
+  const onScrub = useCallback((f: number) => update((s) => S.gotoFrame(s, f)), [update]);
+  const onScrubEnd = useCallback(() => update(S.endRange), [update]);
 
   const save = useCallback(
     (overwrite: boolean) => {
@@ -433,39 +272,15 @@ export function App({ host }: { host: RefineHostApi }) {
     return () => window.removeEventListener('keydown', onKey);
   }, [update, save]);
 
-  // Stage: wheel zooms at the cursor, drag on the picture pans (and drops the point selection); points drag themselves.
-  const press = useRef<{ x: number; y: number; view: View } | undefined>(undefined);
-  const onStageDown = (event: Konva.KonvaEventObject<MouseEvent>) => {
-    const stage = event.target.getStage();
-    if (event.target !== stage) return; // on a point
-    const p = stage?.getPointerPosition();
-    if (p && event.evt.button === 0) {
-      press.current = { x: p.x, y: p.y, view };
-      update((s) => S.selectPoint(s, undefined));
-    }
-  };
-  const onStageMove = (event: Konva.KonvaEventObject<MouseEvent>) => {
-    const start = press.current;
-    const p = event.target.getStage()?.getPointerPosition();
-    if (!start || !p) return;
-    if ((event.evt.buttons & 1) === 0) {
-      press.current = undefined;
-      return;
-    }
-    userView.current = true;
-    setView(pan(start.view, p.x - start.x, p.y - start.y));
-  };
-  const onWheel = (event: Konva.KonvaEventObject<WheelEvent>) => {
-    event.evt.preventDefault();
-    const p = event.target.getStage()?.getPointerPosition();
-    if (!p) return;
-    userView.current = true;
-    setView((v) => zoomAt(v, p.x, p.y, wheelFactor(event.evt.deltaY)));
-  };
+  // Frame (FrameView.tsx): a point pressed selects it, the picture pressed drops the selection, a drag moves a point.
+  const onSelect = useCallback((ref: S.PointRef | undefined) => update((s) => S.selectPoint(s, ref)), [update]);
+  const onMove = useCallback(
+    (ref: S.PointRef, x: number, y: number) => update((s) => S.movePoint(s, ref, x, y, imageSize.width, imageSize.height)),
+    [update, imageSize.width, imageSize.height],
+  );
 
   const points = useMemo(() => (state ? S.framePoints(state.poses, frame) : []), [state?.poses, frame]);
   const uniquePoints = useMemo(() => (state?.unique ? S.framePoints(state.unique, frame)[0] ?? [] : []), [state?.unique, frame]);
-  const trailLines = useMemo(() => (state ? S.trails(state.poses, frame, state.config.trailLength) : []), [state?.poses, frame, state?.config]);
 
   if (error && !state) return <div className="error" role="alert">{error}</div>;
   if (!state || !init) return <div className="loading">Loading…</div>;
@@ -473,31 +288,9 @@ export function App({ host }: { host: RefineHostApi }) {
   const names = state.poses.individuals;
   const bodyparts = state.poses.bodyparts;
   const colorOf = (i: number) => state.config.individualColors[i] ?? '#888888';
-  const radius = Math.max(2, state.config.dotsize);
-  const toScreen = (x: number, y: number) => imageToScreen(view, x, y);
-  const skeletonIndex = state.config.skeleton.map(([a, b]) => [bodyparts.indexOf(a), bodyparts.indexOf(b)] as const).filter(([a, b]) => a >= 0 && b >= 0);
   const flaggedCount = summary?.flagged.length ?? 0;
-  const [ix0, iy0] = toScreen(0, 0);
   const uniqueParts = state.unique?.bodyparts ?? [];
   const selected = state.selected;
-  const isSelected = (ref: S.PointRef) => selected !== undefined && selected.individual === ref.individual && selected.bodypart === ref.bodypart && !!selected.unique === !!ref.unique;
-  const clampToImage = (pos: { x: number; y: number }) => {
-    const [x0, y0] = toScreen(0, 0);
-    const [x1, y1] = toScreen(imageSize.width, imageSize.height);
-    return { x: Math.min(x1, Math.max(x0, pos.x)), y: Math.min(y1, Math.max(y0, pos.y)) };
-  };
-  // One drag = one edit: the point's new place (screen → image) when the drag ends; a click only selects.
-  const dragProps = (ref: S.PointRef) => ({
-    draggable: true,
-    dragBoundFunc: clampToImage,
-    onMouseDown: (e: Konva.KonvaEventObject<MouseEvent>) => {
-      if (e.evt.button === 0) update((s) => S.selectPoint(s, ref));
-    },
-    onDragEnd: (e: Konva.KonvaEventObject<DragEvent>) => {
-      const [ix, iy] = screenToImage(view, e.target.x(), e.target.y());
-      update((s) => S.movePoint(s, ref, ix, iy, imageSize.width, imageSize.height));
-    },
-  });
 
   return (
     <div className="app">
@@ -570,59 +363,20 @@ export function App({ host }: { host: RefineHostApi }) {
         {error && <span className="error" role="alert" data-testid="error">{error}</span>}
       </div>
       <div className="main">
-        <div className="stage" ref={stageBox} data-testid="stage" data-frame={frame} data-shown={shown?.index ?? ''} data-view={JSON.stringify(view)}>
-          {hasVideo && shown?.index !== frame && (
-            <div className="picture-note" data-testid="picture-note">{failed.current.has(frame) ? `no picture for frame ${frame}` : `loading frame ${frame}…`}{shown ? ` (showing ${shown.index})` : ''}</div>
-          )}
-          <Stage width={size.width} height={size.height} onMouseDown={onStageDown} onMouseMove={onStageMove} onMouseUp={() => (press.current = undefined)} onWheel={onWheel}>
-            <Layer listening={false}>
-              {shown ? (
-                <KonvaImage image={shown.canvas} x={view.x} y={view.y} width={imageSize.width * view.scale} height={imageSize.height * view.scale} />
-              ) : (
-                <Rect x={ix0} y={iy0} width={imageSize.width * view.scale} height={imageSize.height * view.scale} fill="#202020" />
-              )}
-            </Layer>
-            <Layer>
-              {trailLines.flatMap((parts, i) =>
-                parts.map((pts, k) =>
-                  pts.length >= 4 ? (
-                    <Line key={`t${i}/${k}`} points={pts.map((v, j) => (j % 2 === 0 ? v * view.scale + view.x : v * view.scale + view.y))} stroke={colorOf(i)} strokeWidth={1} opacity={0.5} perfectDrawEnabled={false} listening={false} />
-                  ) : null,
-                ),
-              )}
-              {points.flatMap((parts, i) =>
-                skeletonIndex.map(([a, b], e) => {
-                  const pa = parts[a];
-                  const pb = parts[b];
-                  return pa && pb ? <Line key={`s${i}/${e}`} points={[...toScreen(pa[0], pa[1]), ...toScreen(pb[0], pb[1])]} stroke={colorOf(i)} strokeWidth={1.5} perfectDrawEnabled={false} listening={false} /> : null;
-                }),
-              )}
-              {points.flatMap((parts, i) =>
-                parts.map((p, k) => {
-                  if (!p) return null;
-                  const [sx, sy] = toScreen(p[0], p[1]);
-                  const ref = { individual: i, bodypart: k };
-                  const on = isSelected(ref);
-                  return (
-                    <Circle key={`p${i}/${k}`} name="point" x={sx} y={sy} radius={radius} fill={colorOf(i)} stroke={on ? '#ffffff' : '#000000'} strokeWidth={on ? 2 : 0.75}
-                      perfectDrawEnabled={false} shadowForStrokeEnabled={false} {...dragProps(ref)} />
-                  );
-                }),
-              )}
-              {uniquePoints.map((p, k) => {
-                if (!p) return null;
-                const [sx, sy] = toScreen(p[0], p[1]);
-                const ref = { individual: 0, bodypart: k, unique: true };
-                const on = isSelected(ref);
-                // A diamond in the unique parts' own colour: landmarks, not an animal's points.
-                return (
-                  <RegularPolygon key={`u${k}`} name="unique-point" sides={4} x={sx} y={sy} radius={radius * 1.4} fill={uniqueColor} stroke={on ? '#ffffff' : '#000000'} strokeWidth={on ? 2 : 0.75}
-                    perfectDrawEnabled={false} shadowForStrokeEnabled={false} {...dragProps(ref)} />
-                );
-              })}
-            </Layer>
-          </Stage>
-        </div>
+        <FrameView
+          frame={frame}
+          shown={shown}
+          hasVideo={hasVideo}
+          pictureMissing={failed.current.has(frame)}
+          imageSize={imageSize}
+          poses={state.poses}
+          config={state.config}
+          points={points}
+          uniquePoints={uniquePoints}
+          selected={selected}
+          onSelect={onSelect}
+          onMove={onMove}
+        />
         <div className="side">
           <h3>Individuals</h3>
           <ul className="individuals">
@@ -644,19 +398,20 @@ export function App({ host }: { host: RefineHostApi }) {
           {!hasVideo && <p className="note">No video found beside the table: poses only.</p>}
         </div>
       </div>
-      <div className="timeline" ref={timelineBox} data-testid="timeline" data-drawn={drawn}>
-        <div className="lanes-names">
-          <div style={{ height: RULER }} />
-          {names.map((n, i) => (
-            <div key={n} className="lane-name" style={{ height: LANE, color: colorOf(i) }}>{n}</div>
-          ))}
-          {state.unique && <div key={S.UNIQUE} className="lane-name" style={{ height: LANE, color: uniqueColor }} title={uniqueParts.join(', ')}>{S.UNIQUE}</div>}
-        </div>
-        <div className="lanes" ref={lanesBox}>
-          <canvas ref={baseCanvas} width={timelineWidth} height={lanesHeight} />
-          <canvas ref={overlayCanvas} data-testid="timeline-canvas" className="overlay" width={timelineWidth} height={lanesHeight} onMouseDown={onTimelineDown} />
-        </div>
-      </div>
+      {summary && (
+        <Timeline
+          summary={summary}
+          names={names}
+          colors={laneColors}
+          unique={uniqueLane}
+          frame={frame}
+          range={state.range}
+          frames={state.poses.frames}
+          onScrubStart={onScrubStart}
+          onScrub={onScrub}
+          onScrubEnd={onScrubEnd}
+        />
+      )}
       {help && (
         <KeyHelp
           keys={REFINE_KEYMAP}
