@@ -5,7 +5,7 @@ import { openPath, type Ctx } from './ctx';
 import { findTrackedTables, rankTrackedTables } from './refine-host';
 import { readSettings } from './settings';
 import type { TreeNode } from './tree_model';
-import { stepById, WORKFLOW_STEPS, type StepInput, type WorkflowStep } from './workflow';
+import { stepById, TRACK_METHODS, WORKFLOW_STEPS, type StepInput, type WorkflowStep } from './workflow';
 
 const VIDEO_FILTERS = { Videos: ['mp4', 'avi', 'mov', 'mkv', 'mpeg', 'mpg', 'm4v'] };
 
@@ -50,6 +50,11 @@ function projectVideoFiles(ctx: Ctx): string[] {
 async function chooseVideos(ctx: Ctx, step: WorkflowStep, node: TreeNode | undefined): Promise<string[] | undefined> {
   if (node?.kind === 'video' && node.path) return [node.path];
   if (node?.kind === 'analyzedVideo' && node.path) return [node.path];
+  if (node?.kind === 'refinedTable' && node.path) {
+    const video = projectVideoFiles(ctx).find((file) => path.basename(node.path!).startsWith(`${path.parse(file).name}DLC`));
+    if (!video) throw new Error(`no video of the project on disk for ${path.basename(node.path)}`);
+    return [video];
+  }
   if (node?.kind === 'labeledFolder' && node.path) {
     const stem = path.basename(node.path);
     return [projectVideoFiles(ctx).find((file) => path.parse(file).name === stem) ?? stem];
@@ -95,6 +100,14 @@ async function runWorkflowCommand(ctx: Ctx, step: WorkflowStep, node: TreeNode |
   const input: StepInput = { config: requireProject(ctx) };
   if (step.takesShuffle) input.shuffle = node?.shuffle ?? settings.defaultShuffle;
   if (step.takesTrackMethod) input.trackMethod = settings.defaultTrackMethod;
+  if (step.readsPoseTable && node?.kind === 'refinedTable' && node.path) {
+    input.refined = true;
+    input.filtered = /_refined_filtered\.(h5|csv)$/.test(node.path);
+    // The table's own tracker, whatever the setting says.
+    const tracker = /(_el|_bx|_sk|_id)(_filtered)?_refined/.exec(node.path)?.[1];
+    const method = Object.entries(TRACK_METHODS).find(([, suffix]) => suffix === tracker)?.[0];
+    if (method) input.trackMethod = method;
+  }
   if (step.takesVideos) {
     // extract-frames with no tree item: all videos (the CLI's default), no question asked.
     const videos = step.id === 'extractFrames' && !node ? [] : await chooseVideos(ctx, step, node);
@@ -222,7 +235,7 @@ async function grabFrames(ctx: Ctx, node: TreeNode | undefined): Promise<void> {
 /** Opens the refinement panel on a tracked table: the tree item's, the analyzed video's, or one the user picks. */
 async function refineTracklets(ctx: Ctx, node: TreeNode | undefined, trackMethod: string): Promise<void> {
   requireProject(ctx);
-  let file = node?.kind === 'output' && node.path && /\.(h5|csv)$/i.test(node.path) ? node.path : undefined;
+  let file = (node?.kind === 'output' || node?.kind === 'refinedTable') && node.path && /\.(h5|csv)$/i.test(node.path) ? node.path : undefined;
   if (!file) {
     const video = (node?.kind === 'analyzedVideo' || node?.kind === 'video') && node.path ? node.path : undefined;
     const project = ctx.project!;

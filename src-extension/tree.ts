@@ -45,6 +45,7 @@ const ICONS: Record<TreeNode['kind'], string> = {
   evaluation: 'graph',
   analyzedVideo: 'play-circle',
   output: 'output',
+  refinedTable: 'edit',
   file: 'file',
   message: 'info',
 };

@@ -45,6 +45,8 @@ export type NodeKind =
   | 'evaluation'
   | 'analyzedVideo'
   | 'output'
+  /** A table the refinement panel saved (`…_refined[_filtered].h5`): the pose-table steps can read it (--refined). */
+  | 'refinedTable'
   | 'file'
   | 'message';
 
@@ -364,6 +366,9 @@ export function describeOutput(name: string): string {
   return '';
 }
 
+/** What `herd <step> --refined` reads (`--filtered` too for `_refined_filtered`). */
+export const REFINED_TABLE = /_refined(_filtered)?\.(h5|csv)$/;
+
 async function analyzedNodes(summary: ProjectSummary, fs: ProjectFs, videos: TreeNode[]): Promise<TreeNode[]> {
   const folders = new Set<string>([path.join(summary.root, 'videos')]);
   for (const video of videos) if (video.path) folders.add(path.dirname(video.path));
@@ -377,7 +382,13 @@ async function analyzedNodes(summary: ProjectSummary, fs: ProjectFs, videos: Tre
       const stem = path.parse(video.name).name;
       const outputs = entries
         .filter((entry) => !entry.isDirectory && entry.name.startsWith(`${stem}DLC`))
-        .map<TreeNode>((entry) => ({ kind: 'output', id: `output:${folder}/${entry.name}`, label: entry.name, description: describeOutput(entry.name), path: path.join(folder, entry.name) }));
+        .map<TreeNode>((entry) => ({
+          kind: REFINED_TABLE.test(entry.name) ? 'refinedTable' : 'output',
+          id: `output:${folder}/${entry.name}`,
+          label: entry.name,
+          description: describeOutput(entry.name),
+          path: path.join(folder, entry.name),
+        }));
       if (plots.has(stem)) outputs.push({ kind: 'output', id: `output:${plotFolder}/${stem}`, label: `plot-poses/${stem}`, description: 'plots', path: path.join(plotFolder, stem) });
       if (outputs.length === 0) continue;
       nodes.push({ kind: 'analyzedVideo', id: `analyzed:${folder}/${stem}`, label: stem, description: `${outputs.length} output${outputs.length === 1 ? '' : 's'}`, path: path.join(folder, video.name), tooltip: path.join(folder, video.name), children: outputs });

@@ -16,6 +16,9 @@ export interface StepInput {
   videos?: string[];
   shuffle?: number;
   trackMethod?: string;
+  /** Steps that read a pose table: the refinement panel's `…_refined` table (and its filtered version). */
+  refined?: boolean;
+  filtered?: boolean;
   /** analyze-videos: assemble and track in the same run (DeepLabCut 3's auto_track). */
   autoTrack?: boolean;
   /** extract-frames: kmeans or uniform. */
@@ -54,6 +57,8 @@ export interface WorkflowStep {
   takesShuffle?: boolean;
   /** Uses the tracker setting (`herd.defaultTrackMethod`). */
   takesTrackMethod?: boolean;
+  /** Reads a pose table, so it can take the refinement panel's `…_refined` table (`--refined`). */
+  readsPoseTable?: boolean;
 }
 
 /** The trackers herd runs (DeepLabCut's ellipse, box and skeleton) and their file suffixes. */
@@ -76,10 +81,10 @@ export const WORKFLOW_STEPS: WorkflowStep[] = [
   { id: 'convertDetectionsToTracklets', title: 'Convert Detections to Tracklets', cli: 'convert-detections2tracklets', kind: 'task', needsConfig: true, takesVideos: true, takesShuffle: true, takesTrackMethod: true },
   { id: 'stitchTracklets', title: 'Stitch Tracklets', cli: 'stitch-tracklets', kind: 'task', needsConfig: true, takesVideos: true, takesShuffle: true, takesTrackMethod: true },
   { id: 'refineTracklets', title: 'Refine Tracklets', kind: 'editor', needsConfig: true, takesVideos: true },
-  { id: 'filterPredictions', title: 'Filter Predictions', cli: 'filter', kind: 'task', needsConfig: true, takesVideos: true, takesShuffle: true, takesTrackMethod: true },
-  { id: 'plotTrajectories', title: 'Plot Trajectories', cli: 'plot-trajectories', kind: 'task', needsConfig: true, takesVideos: true, takesShuffle: true, takesTrackMethod: true },
-  { id: 'createLabeledVideo', title: 'Create Labeled Video', cli: 'create-labeled-video', kind: 'task', needsConfig: true, takesVideos: true, takesShuffle: true, takesTrackMethod: true },
-  { id: 'extractOutlierFrames', title: 'Extract Outlier Frames', cli: 'extract-outlier-frames', kind: 'task', needsConfig: true, takesVideos: true, takesShuffle: true, takesTrackMethod: true },
+  { id: 'filterPredictions', title: 'Filter Predictions', cli: 'filter', kind: 'task', needsConfig: true, takesVideos: true, takesShuffle: true, takesTrackMethod: true, readsPoseTable: true },
+  { id: 'plotTrajectories', title: 'Plot Trajectories', cli: 'plot-trajectories', kind: 'task', needsConfig: true, takesVideos: true, takesShuffle: true, takesTrackMethod: true, readsPoseTable: true },
+  { id: 'createLabeledVideo', title: 'Create Labeled Video', cli: 'create-labeled-video', kind: 'task', needsConfig: true, takesVideos: true, takesShuffle: true, takesTrackMethod: true, readsPoseTable: true },
+  { id: 'extractOutlierFrames', title: 'Extract Outlier Frames', cli: 'extract-outlier-frames', kind: 'task', needsConfig: true, takesVideos: true, takesShuffle: true, takesTrackMethod: true, readsPoseTable: true },
   { id: 'mergeDatasets', title: 'Merge Datasets', cli: 'merge-datasets', kind: 'task', needsConfig: true },
   { id: 'runDemo', title: 'Run the Demo', cli: 'demo', kind: 'task', needsConfig: false },
 ];
@@ -152,6 +157,9 @@ export function buildArgs(step: WorkflowStep, input: StepInput): string[] {
   // evaluate takes a list of shuffles (DeepLabCut's `Shuffles`), the other steps one.
   if (step.takesShuffle && input.shuffle !== undefined) args.push(step.cli === 'evaluate' ? '--shuffles' : '--shuffle', String(input.shuffle));
   if (step.takesTrackMethod && input.trackMethod) args.push('--track-method', input.trackMethod);
+  if (step.readsPoseTable && input.refined) args.push('--refined');
+  // Of these, only the drawing steps can read a filtered table (herd filter makes it; outlier search fits raw poses).
+  if (step.readsPoseTable && input.filtered && (step.cli === 'create-labeled-video' || step.cli === 'plot-trajectories')) args.push('--filtered');
   if (step.cli === 'analyze' && input.autoTrack !== undefined) args.push(input.autoTrack ? '--auto-track' : '--no-auto-track');
   return args;
 }

@@ -306,6 +306,29 @@ async function main(): Promise<void> {
       return `${path.basename(refined)} rewritten from the closed panel's edits`;
     });
 
+    await check('the refined table in the tree: its context menu makes a labeled video from it (--refined)', async () => {
+      await runCommand(page, 'Herd: Focus on Herd project View');
+      const view = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Herd project' }) });
+      const analyzed = view.locator('.monaco-list-row', { hasText: 'Analyzed videos' }).first();
+      if ((await analyzed.getAttribute('aria-expanded')) !== 'true') await analyzed.click();
+      const video = view.locator('.monaco-list-row', { hasText: /^synth\s*\d+ outputs/ }).first();
+      await video.waitFor({ timeout: 10000 });
+      if ((await video.getAttribute('aria-expanded')) !== 'true') await video.click();
+      const table = view.locator('.monaco-list-row', { hasText: /_el_refined\.h5\s*refined tracks \(el\)/ }).first();
+      await table.click({ button: 'right' });
+      const clicked = Date.now();
+      const menuItem = page.locator('.context-view .monaco-menu .action-label', { hasText: 'Create Labeled Video' }).first();
+      await menuItem.hover();
+      await page.keyboard.press('Enter');
+      const requested = await until('the labeled-video task', () => trace().find((event) => event.event === 'taskRequested' && event.command === 'create-labeled-video' && event.t >= clicked), 20000);
+      const ended = await until('the labeled-video task to end', () => trace().find((event) => event.event === 'taskEnded' && event.command === 'create-labeled-video' && event.t >= requested.t), 60000);
+      assert.equal(ended.exitCode, 0);
+      const made = fs.readdirSync(path.join(WS, 'videos')).filter((name) => /_el_refined.*_labeled\.mp4$/.test(name));
+      assert.equal(made.length, 1, `labeled videos: ${made.join(', ')}`);
+      await page.screenshot({ path: path.join(OUT, '3c-refined-video.png') });
+      return made[0];
+    });
+
     await check('Grab Frames… on a video scrubs it and G adds the frame to labeled-data', async () => {
       // synth.mp4's labeled frames are 0, 2, 3, 5, …: frame 1 was never extracted.
       const target = path.join(WS, 'labeled-data', 'synth', 'img01.png');

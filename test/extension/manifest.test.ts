@@ -26,7 +26,7 @@ test('one command per workflow step, category Herd, ids herd.<verb><Noun>', () =
 
 test('menus only name contributed commands, and tree menus only the tree\'s context values', () => {
   const ids = new Set(contributes.commands.map((command: { command: string }) => command.command));
-  const kinds = ['section', 'video', 'missingVideo', 'labeledFolder', 'checkedLabels', 'iteration', 'dataset', 'shuffle', 'model', 'snapshot', 'evaluation', 'analyzedVideo', 'output', 'file', 'message'];
+  const kinds = ['section', 'video', 'missingVideo', 'labeledFolder', 'checkedLabels', 'iteration', 'dataset', 'shuffle', 'model', 'snapshot', 'evaluation', 'analyzedVideo', 'output', 'refinedTable', 'file', 'message'];
   const sections = ['videos', 'labeled', 'datasets', 'models', 'evaluation', 'analyzed'];
   const contexts = new Set([...kinds.map((kind) => `herd.${kind}`), ...sections.map((id) => `herd.section.${id}`)]);
   for (const [where, items] of Object.entries(contributes.menus) as Array<[string, Array<{ command: string; when?: string }>]>) {

@@ -115,6 +115,7 @@ test('every stage of a DeepLabCut 3 project appears in its section', async () =>
     '/p/dlc-models-pytorch/iteration-1/miceNov25-trainset95shuffle1/train/pytorch_config.yaml': '',
     '/p/evaluation-results-pytorch/iteration-1/miceNov25-trainset95shuffle1/DLC_Resnet50_miceNov25shuffle1_snapshot_020-results.csv': '',
     '/data/v/mouse1DLC_Resnet50_miceNov25shuffle1_snapshot_020_el.h5': '',
+    '/data/v/mouse1DLC_Resnet50_miceNov25shuffle1_snapshot_020_el_refined.h5': '',
     '/data/v/mouse1DLC_Resnet50_miceNov25shuffle1_snapshot_020_full.pickle': '',
     '/data/v/plot-poses/mouse1/trajectory.png': '',
   };
@@ -162,7 +163,7 @@ test('every stage of a DeepLabCut 3 project appears in its section', async () =>
 
   const analyzed = section(tree, 'analyzed').children!;
   assert.deepEqual(analyzed.map((node) => [node.label, node.path]), [['mouse1', '/data/v/mouse1.mp4']]);
-  assert.deepEqual(analyzed[0]!.children!.map((node) => node.description), ['tracks (el)', 'detections', 'plots']);
+  assert.deepEqual(analyzed[0]!.children!.map((node) => [node.kind, node.description]), [['refinedTable', 'refined tracks (el)'], ['output', 'tracks (el)'], ['output', 'detections'], ['output', 'plots']]);
 
   const ids = new Set<string>();
   const walk = (nodes: TreeNode[]) => nodes.forEach((node) => (assert.ok(!ids.has(node.id), `duplicate id ${node.id}`), ids.add(node.id), walk(node.children ?? [])));

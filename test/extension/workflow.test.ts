@@ -60,6 +60,11 @@ test('project steps take config.yaml first; videos, shuffle and tracker where th
   assert.deepEqual(buildArgs(stepById('analyzeVideos'), { config, videos: ['/v/a.mp4'], shuffle: 1, trackMethod: 'ellipse', autoTrack: false }), [config, '/v/a.mp4', '--shuffle', '1', '--track-method', 'ellipse', '--no-auto-track']);
   assert.deepEqual(buildArgs(stepById('stitchTracklets'), { config, videos: ['/v/a.mp4'], shuffle: 1, trackMethod: 'box', autoTrack: true }), [config, '/v/a.mp4', '--shuffle', '1', '--track-method', 'box']);
   assert.deepEqual(buildArgs(stepById('checkLabels'), { config, shuffle: 3 }), [config]);
+  // A table saved by the refinement panel (its tree item): --refined, and --filtered where the step draws one.
+  assert.deepEqual(buildArgs(stepById('createLabeledVideo'), { config, videos: ['/v/a.mp4'], trackMethod: 'ellipse', refined: true, filtered: true }), [config, '/v/a.mp4', '--track-method', 'ellipse', '--refined', '--filtered']);
+  assert.deepEqual(buildArgs(stepById('filterPredictions'), { config, videos: ['/v/a.mp4'], refined: true, filtered: true }), [config, '/v/a.mp4', '--refined']);
+  assert.deepEqual(buildArgs(stepById('extractOutlierFrames'), { config, videos: ['/v/a.mp4'], refined: true }), [config, '/v/a.mp4', '--refined']);
+  assert.deepEqual(buildArgs(stepById('trainNetwork'), { config, refined: true }), [config]);
   assert.deepEqual(buildArgs(stepById('probeVideos'), { config, videos: ['/v/a.mp4'] }), ['/v/a.mp4']);
   assert.deepEqual(buildArgs(stepById('runDemo'), { directory: 'd', frames: 60 }), ['--dir', 'd', '--frames', '60']);
   assert.deepEqual(buildArgs(stepById('importSleap'), { slp: '/d/a.slp', experimenter: 'e', projectName: 'a', workingDirectory: '/w' }), ['/d/a.slp', 'e', '--project', 'a', '--working-directory', '/w']);
@@ -87,6 +92,8 @@ test('the arguments built for every working command are accepted by the CLI (her
     slp: '/d/a.slp',
     directory: 'x',
     frames: 30,
+    refined: true,
+    filtered: true,
   };
   const checked: string[] = [];
   for (const step of WORKFLOW_STEPS) {
