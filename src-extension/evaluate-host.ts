@@ -4,7 +4,6 @@
 import * as path from 'node:path';
 import { resolvePcutoffs } from '../src-core/evaluate/metrics';
 import { listEvaluations, readKeypointResults, readSnapshotImages, type EvaluationRow, type SnapshotImages } from '../src-core/evaluate/results';
-import { colormapColors, type Rgb } from '../src-core/labels/colormap';
 import {
   parseEvaluationMessage,
   type EvaluationBodypartWire,
@@ -13,7 +12,7 @@ import {
   type EvaluationImageWire,
   type EvaluationRowWire,
 } from '../webviews/shared/messages';
-import { cssColor } from './labeling-host';
+import { panelColors } from './panel-colors';
 
 export interface EvaluationSessionOptions {
   /** A webview URI for an image file (asWebviewUri). */
@@ -48,15 +47,6 @@ export function rowToWire(row: EvaluationRow): EvaluationRowWire {
     testMAR: wireNumber(row.testMAR),
     hasPredictions: row.predictionsFile !== undefined,
   };
-}
-
-function safeColors(colormap: string, n: number): Rgb[] {
-  if (n === 0) return [];
-  try {
-    return colormapColors(colormap, n);
-  } catch {
-    return colormapColors('rainbow', n);
-  }
 }
 
 /** One evaluation panel's session: the project's config.yaml, the rows it was sent and the images it may open. */
@@ -103,7 +93,7 @@ export class EvaluationSession {
       individuals,
       bodyparts: [...project.bodyparts],
       uniqueBodyparts,
-      colors: safeColors(colormap, individuals.length + (uniqueBodyparts.length > 0 ? 1 : 0)).map(cssColor),
+      colors: panelColors(colormap, individuals.length + (uniqueBodyparts.length > 0 ? 1 : 0)),
       dotsize: typeof config.dotsize === 'number' && config.dotsize > 0 ? Math.min(config.dotsize, 12) : 6,
     };
     return { type: 'evaluation-init', config: this.configPath, rows: rows.map(rowToWire), settings };

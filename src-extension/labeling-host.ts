@@ -2,11 +2,12 @@
 // labeling-panel.ts wires it to a WebviewPanel; tests drive it directly (test/webviews/labeling-host.test.ts).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { colormapColors, namedColor, type Rgb } from '../src-core/labels/colormap';
+import { namedColor } from '../src-core/labels/colormap';
 import { findLabelFile, readLabels, saveLabels } from '../src-core/labels/files';
 import { createLabelTable, labelColumns, type LabelTable } from '../src-core/labels/table';
 import { loadProject } from '../src-core/project/load';
 import { parsePanelMessage, type HostToPanel, type LabelingConfig, type WireTable } from '../webviews/shared/messages';
+import { cssColor, panelColors } from './panel-colors';
 
 export interface LoadedFolder {
   /** Frames in name order: row key and absolute file. */
@@ -54,11 +55,6 @@ export function fromWire(wire: WireTable): LabelTable {
   };
 }
 
-/** colormap.ts's 0‥1 channels as CSS. */
-export function cssColor([r, g, b]: Rgb): string {
-  return `rgb(${Math.round(r * 255)}, ${Math.round(g * 255)}, ${Math.round(b * 255)})`;
-}
-
 function samePart(a: { individual?: string; bodypart: string; coord: string }, b: { individual?: string; bodypart: string; coord: string }): boolean {
   return (a.individual ?? '') === (b.individual ?? '') && a.bodypart === b.bodypart && a.coord === b.coord;
 }
@@ -77,7 +73,7 @@ export function coreFacade(): LabelingCore {
       const file = findLabelFile(folder, config.scorer);
       const table = file ? (await readLabels(file, { project, checkImages: false })).table : createLabelTable(layout);
       const colormap = typeof config.colormap === 'string' ? config.colormap : 'rainbow';
-      const colors = (n: number) => (n === 0 ? [] : safeColors(colormap, n).map(cssColor));
+      const colors = (n: number) => panelColors(colormap, n);
       let skeletonColor = 'black';
       try {
         skeletonColor = cssColor(namedColor(String(config.skeleton_color ?? 'black')));
@@ -115,14 +111,6 @@ export function coreFacade(): LabelingCore {
       return saveLabels(folder, fromWire(wire));
     },
   };
-}
-
-function safeColors(colormap: string, n: number): Rgb[] {
-  try {
-    return colormapColors(colormap, n);
-  } catch {
-    return colormapColors('rainbow', n);
-  }
 }
 
 /**

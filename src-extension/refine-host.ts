@@ -9,7 +9,6 @@ import type { PoseArray } from '../src-core/common/pose';
 import { TRACKER_SUFFIX } from '../src-core/infer/locate';
 import { writePoseTable } from '../src-core/infer/outputs';
 import { readPoseTable, type PoseTable } from '../src-core/io/pose-table';
-import { colormapColors } from '../src-core/labels/colormap';
 import { exportRefinedFrames, type ExportRefinedOptions, type ExportRefinedResult } from '../src-core/outliers/export-refined';
 import { loadProject } from '../src-core/project/load';
 import { applyEdit, type TrackedPoses } from '../src-core/stitch/edit';
@@ -29,7 +28,7 @@ import {
   type RefinePanelToHost,
   type WirePoses,
 } from '../webviews/shared/messages';
-import { cssColor } from './labeling-host';
+import { panelColors } from './panel-colors';
 import { VideoFrameCache } from './video-frames';
 
 const VIDEO_EXTENSIONS = ['.mp4', '.avi', '.mov', '.mkv', '.m4v', '.mpeg', '.mpg', '.webm'];
@@ -130,11 +129,7 @@ export function refineCore(options: { ffmpeg?: string } = {}): RefineCore {
           // a broken config only costs the skeleton and colours
         }
       }
-      try {
-        config.individualColors = colormapColors(colormap, Math.max(n, 1)).slice(0, n).map(cssColor);
-      } catch {
-        config.individualColors = colormapColors('rainbow', Math.max(n, 1)).slice(0, n).map(cssColor);
-      }
+      config.individualColors = panelColors(colormap, n);
       const videoFile = video ?? findVideo(file, table.scorer, configPath);
       let info: VideoInfo | undefined;
       if (videoFile) {
