@@ -20,6 +20,8 @@ export class EvaluationPanels extends KeyedPanels {
       viewType: EVALUATION_VIEW_TYPE,
       bundle: 'evaluate',
       titleWord: 'Evaluation',
+      // The key is the project's config.yaml: name the project's folder.
+      titleName: (config) => path.basename(path.dirname(config)),
       restoredKey: (state) => {
         const config = (state as EvaluationPanelState | undefined)?.config;
         return typeof config === 'string' && config !== '' && fs.existsSync(config) ? config : undefined;

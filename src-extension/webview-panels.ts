@@ -12,6 +12,8 @@ export interface PanelKind {
   bundle: string;
   /** The title's word before the key's base name ("Label", "Refine"). */
   titleWord: string;
+  /** The name after the word (default: the key's base name). */
+  titleName?(key: string): string;
   /** The key a panel restored after a reload stands for, read from its webview state; undefined closes it. */
   restoredKey(state: unknown): string | undefined;
   /** Folders the webview may load files from, besides its bundle. */
@@ -59,7 +61,7 @@ export class KeyedPanels implements vscode.Disposable {
   }
 
   private title(key: string, dirty: boolean): string {
-    return `${dirty ? '● ' : ''}${this.kind.titleWord} ${path.basename(key)}`;
+    return `${dirty ? '● ' : ''}${this.kind.titleWord} ${this.kind.titleName?.(key) ?? path.basename(key)}`;
   }
 
   private options(key: string): vscode.WebviewPanelOptions & vscode.WebviewOptions {

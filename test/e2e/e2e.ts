@@ -353,6 +353,7 @@ async function main(): Promise<void> {
       const opened = Date.now();
       await runCommand(page, 'Herd: Show Evaluation Results');
       const panel = await webviewFrame(page, '[data-testid=results] [data-testid=row]');
+      await page.locator('.tabs-container .tab', { hasText: /^Evaluation synth-herd-/ }).first().waitFor({ timeout: 10000 });
       await panel.locator('[data-testid=thumb]').first().waitFor({ timeout: 20000 });
       results.evaluationPanelOpenMs = Date.now() - opened;
       const rows = await panel.locator('[data-testid=results] [data-testid=row]').count();
