@@ -7,13 +7,13 @@ import type { HostApi } from '../shared/host';
 import { KeyHelp } from '../shared/KeyHelp';
 import type { GrabberHostToPanel, GrabberInitMessage, GrabberPanelState, GrabberPanelToHost } from '../shared/messages';
 import { decodeBytes } from '../shared/messages';
+import { useFrameRequests } from '../shared/frame-requests';
 import { rgbToImageData } from '../shared/pictures';
 import { GRABBER_KEYMAP, grabberActionFor } from './keymap';
 import * as S from './state';
 
 export type GrabberHostApi = HostApi<GrabberPanelToHost, GrabberPanelState>;
 
-const KEEP_FRAMES = 48;
 /** Group colours of the grid (cycled). */
 const GROUP_COLORS = ['#e8b339', '#4fc1ff', '#f48771', '#89d185', '#c586c0', '#d7ba7d', '#9cdcfe', '#ce9178'];
 
@@ -36,10 +36,6 @@ export function App({ host }: { host: GrabberHostApi }) {
   const stateRef = useRef(state);
   stateRef.current = state;
   const canvas = useRef<HTMLCanvasElement>(null);
-  const pictures = useRef(new Map<number, ImageData>());
-  const inFlight = useRef<number | undefined>(undefined);
-  const failed = useRef(new Set<number>());
-  const [, setFailedCount] = useState(0);
 
   const draw = useCallback((index: number, image: ImageData) => {
     const c = canvas.current;
@@ -51,23 +47,7 @@ export function App({ host }: { host: GrabberHostApi }) {
   }, []);
 
   // Pictures: one request in flight at a time; while scrubbing only the latest wanted frame is asked for next.
-  const want = useCallback(
-    (index: number) => {
-      const cached = pictures.current.get(index);
-      if (cached) {
-        pictures.current.delete(index);
-        pictures.current.set(index, cached);
-        draw(index, cached);
-        return;
-      }
-      if (failed.current.has(index)) return;
-      if (inFlight.current === undefined) {
-        inFlight.current = index;
-        host.postMessage({ type: 'grabber-get-frame', index });
-      }
-    },
-    [host, draw],
-  );
+  const pictures = useFrameRequests<ImageData>({ request: (index) => host.postMessage({ type: 'grabber-get-frame', index }), show: draw });
 
   // Host messages.
   useEffect(() => {
@@ -78,9 +58,7 @@ export function App({ host }: { host: GrabberHostApi }) {
           const saved = host.getState();
           const same = saved !== undefined && saved.video === message.video;
           const { frames, ...rest } = message;
-          pictures.current.clear();
-          failed.current.clear();
-          inFlight.current = undefined;
+          pictures.clear();
           setShown(undefined);
           setInit(rest);
           setState(S.createState({ frameCount: message.frameCount, fps: message.fps, frames, threshold: message.threshold }, same ? saved : {}));
@@ -88,13 +66,7 @@ export function App({ host }: { host: GrabberHostApi }) {
           break;
         }
         case 'grabber-frame': {
-          const image = rgbToImageData(message.width, message.height, decodeBytes(message.rgb));
-          pictures.current.set(message.index, image);
-          while (pictures.current.size > KEEP_FRAMES) pictures.current.delete(pictures.current.keys().next().value as number);
-          if (inFlight.current === message.index) inFlight.current = undefined;
-          const current = stateRef.current?.frame;
-          if (current === message.index) draw(message.index, image);
-          else if (current !== undefined) want(current);
+          pictures.received(message.index, rgbToImageData(message.width, message.height, decodeBytes(message.rgb)), stateRef.current?.frame);
           break;
         }
         case 'grabber-grabbed':
@@ -118,11 +90,7 @@ export function App({ host }: { host: GrabberHostApi }) {
         }
         case 'grabber-error':
           if (message.frame !== undefined) {
-            inFlight.current = undefined;
-            failed.current.add(message.frame);
-            setFailedCount(failed.current.size);
-            const current = stateRef.current?.frame;
-            if (current !== undefined && current !== message.frame) want(current);
+            pictures.failed(message.frame, stateRef.current?.frame);
             break;
           }
           setBusy(undefined);
@@ -140,18 +108,18 @@ export function App({ host }: { host: GrabberHostApi }) {
     window.addEventListener('message', onMessage);
     host.postMessage({ type: 'grabber-ready' });
     return () => window.removeEventListener('message', onMessage);
-  }, [host, want, draw]);
+  }, [host, pictures]);
 
   const frame = state?.frame ?? 0;
   const view = state?.view ?? 'scrub';
   useEffect(() => {
-    if (state) want(frame);
-  }, [frame, state !== undefined, want, view]);
+    if (state) pictures.want(frame);
+  }, [frame, state !== undefined, pictures, view]);
   useEffect(() => setGotoText(String(frame)), [frame]);
   // A cached picture is drawn again when the canvas comes back (after the grid).
   useLayoutEffect(() => {
     if (view !== 'scrub' || !state) return;
-    const cached = pictures.current.get(frame);
+    const cached = pictures.cached(frame);
     if (cached) draw(frame, cached);
   }, [view]);
 
@@ -288,7 +256,7 @@ export function App({ host }: { host: GrabberHostApi }) {
           <div className="stage" data-testid="stage" data-frame={frame} data-shown={shown ?? ''}>
             {shown !== frame && (
               <div className="picture-note" data-testid="picture-note">
-                {failed.current.has(frame) ? `no picture for frame ${frame}` : `loading frame ${frame}…`}
+                {pictures.hasFailed(frame) ? `no picture for frame ${frame}` : `loading frame ${frame}…`}
                 {shown !== undefined ? ` (showing ${shown})` : ''}
               </div>
             )}

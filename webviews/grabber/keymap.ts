@@ -1,13 +1,8 @@
 // The ONE keymap of the frame grabber: it drives the key bindings and the `?` help overlay.
-import { matchBinding, type KeyBinding, type KeyLike } from '../shared/keys';
+import { FRAME_NAVIGATION_KEYS, matchBinding, type FrameNavigationAction, type KeyBinding, type KeyLike } from '../shared/keys';
 
 export type GrabberAction =
-  | 'prevFrame'
-  | 'nextFrame'
-  | 'prevFrame10'
-  | 'nextFrame10'
-  | 'first'
-  | 'last'
+  | FrameNavigationAction
   | 'grab'
   | 'toggleView'
   | 'selectDuplicates'
@@ -19,12 +14,7 @@ export type GrabberAction =
 export type GrabberBinding = KeyBinding<GrabberAction>;
 
 export const GRABBER_KEYMAP: GrabberBinding[] = [
-  { keys: ['ArrowLeft'], action: 'prevFrame', label: '←', description: 'previous frame' },
-  { keys: ['ArrowRight'], action: 'nextFrame', label: '→', description: 'next frame' },
-  { keys: ['ArrowLeft'], shift: true, action: 'prevFrame10', label: 'Shift+←', description: '10 frames back' },
-  { keys: ['ArrowRight'], shift: true, action: 'nextFrame10', label: 'Shift+→', description: '10 frames on' },
-  { keys: ['Home'], action: 'first', label: 'Home', description: 'first frame' },
-  { keys: ['End'], action: 'last', label: 'End', description: 'last frame' },
+  ...FRAME_NAVIGATION_KEYS,
   { keys: ['g', 'G'], action: 'grab', label: 'G', description: 'grab this frame into labeled-data' },
   { keys: ['t', 'T'], action: 'toggleView', label: 'T', description: 'switch between the scrubber and the frame grid' },
   { keys: ['d', 'D'], action: 'selectDuplicates', label: 'D', description: 'grid: select the near-duplicates (keeps one of each group, a labeled one if any)' },

@@ -9,6 +9,7 @@ import type { RefineExportedMessage, RefineHistory, RefineHostToPanel, RefineIni
 import type { HostApi } from '../shared/host';
 import { decodeBytes, parseRefineHistory } from '../shared/messages';
 import { rgbToImageData } from '../shared/pictures';
+import { useFrameRequests } from '../shared/frame-requests';
 import { KeyHelp } from '../shared/KeyHelp';
 import { REFINE_KEYMAP, refineActionFor } from './keymap';
 import * as S from './state';
@@ -16,8 +17,6 @@ import { FrameView } from './FrameView';
 import { Timeline } from './Timeline';
 
 export type RefineHostApi = HostApi<RefinePanelToHost, RefinePanelState>;
-
-const KEEP_FRAMES = 48;
 
 /** RGB24 bytes → a canvas Konva can draw. */
 function frameCanvas(width: number, height: number, rgb: Uint8Array): HTMLCanvasElement {
@@ -68,34 +67,18 @@ export function App({ host }: { host: RefineHostApi }) {
   const [shown, setShown] = useState<{ index: number; canvas: HTMLCanvasElement }>();
   const stateRef = useRef(state);
   stateRef.current = state;
-  const frames = useRef(new Map<number, HTMLCanvasElement>());
-  const inFlight = useRef<number | undefined>(undefined);
-  /** Frames whose picture the host could not decode (not asked for again); `failedCount` re-renders when it grows. */
-  const failed = useRef(new Set<number>());
-  const [, setFailedCount] = useState(0);
   /** The edits a save in flight stands for (`S.savePoint`). */
   const pendingSave = useRef<number[] | undefined>(undefined);
   /** The history last told to the host (undefined: tell it all). */
   const toldHistory = useRef<RefineHistory | undefined>(undefined);
 
-  // Frames: one request in flight at a time; while scrubbing only the latest wanted frame is asked for next.
-  const want = useCallback(
-    (index: number) => {
-      const cached = frames.current.get(index);
-      if (cached) {
-        frames.current.delete(index);
-        frames.current.set(index, cached);
-        setShown({ index, canvas: cached });
-        return;
-      }
-      if (failed.current.has(index)) return;
-      if (inFlight.current === undefined) {
-        inFlight.current = index;
-        host.postMessage({ type: 'refine-get-frame', index });
-      }
-    },
-    [host],
-  );
+  // Frames: one request in flight at a time; while scrubbing only the latest wanted frame is asked for next; a frame
+  // no longer wanted is shown meanwhile when none is yet.
+  const frames = useFrameRequests<HTMLCanvasElement>({
+    request: (index) => host.postMessage({ type: 'refine-get-frame', index }),
+    show: (index, canvas) => setShown({ index, canvas }),
+    stale: (index, canvas) => setShown((s) => s ?? { index, canvas }),
+  });
 
   // Host messages.
   useEffect(() => {
@@ -107,9 +90,7 @@ export function App({ host }: { host: RefineHostApi }) {
           const poses = S.posesFromWire(message.poses);
           const unique = message.unique ? S.posesFromWire(message.unique) : undefined;
           const { poses: _ignored, unique: _unique, restore, ...rest } = message;
-          frames.current.clear();
-          failed.current.clear();
-          inFlight.current = undefined;
+          frames.clear();
           pendingSave.current = undefined;
           toldHistory.current = undefined;
           setShown(undefined);
@@ -123,16 +104,7 @@ export function App({ host }: { host: RefineHostApi }) {
           break;
         }
         case 'refine-frame': {
-          const canvas = frameCanvas(message.width, message.height, decodeBytes(message.rgb));
-          frames.current.set(message.index, canvas);
-          while (frames.current.size > KEEP_FRAMES) frames.current.delete(frames.current.keys().next().value as number);
-          if (inFlight.current === message.index) inFlight.current = undefined;
-          const current = stateRef.current?.frame;
-          if (current === message.index) setShown({ index: message.index, canvas });
-          else if (current !== undefined) {
-            setShown((s) => s ?? { index: message.index, canvas });
-            want(current);
-          }
+          frames.received(message.index, frameCanvas(message.width, message.height, decodeBytes(message.rgb)), stateRef.current?.frame);
           break;
         }
         case 'refine-saved': {
@@ -150,13 +122,10 @@ export function App({ host }: { host: RefineHostApi }) {
           setError(undefined);
           break;
         case 'refine-error':
-          inFlight.current = undefined;
+          frames.release();
           setExportNote((n) => (n === EXPORTING ? undefined : n));
           if (message.frame !== undefined) {
-            failed.current.add(message.frame);
-            setFailedCount(failed.current.size); // a ref change alone would leave "loading frame …" on screen
-            const current = stateRef.current?.frame;
-            if (current !== undefined && current !== message.frame) want(current);
+            frames.failed(message.frame, stateRef.current?.frame);
             break;
           }
           if (message.exists) {
@@ -171,13 +140,13 @@ export function App({ host }: { host: RefineHostApi }) {
     window.addEventListener('message', onMessage);
     host.postMessage({ type: 'refine-ready' });
     return () => window.removeEventListener('message', onMessage);
-  }, [host, want]);
+  }, [host, frames]);
 
   const frame = state?.frame ?? 0;
   const hasVideo = init?.video !== undefined;
   useEffect(() => {
-    if (state && hasVideo) want(frame);
-  }, [frame, hasVideo, state !== undefined, want]);
+    if (state && hasVideo) frames.want(frame);
+  }, [frame, hasVideo, state !== undefined, frames]);
 
   const dirty = state ? S.isDirty(state) : false;
   // The webview state: the frame and the edit history (small: the edits, not the arrays).
@@ -367,7 +336,7 @@ export function App({ host }: { host: RefineHostApi }) {
           frame={frame}
           shown={shown}
           hasVideo={hasVideo}
-          pictureMissing={failed.current.has(frame)}
+          pictureMissing={frames.hasFailed(frame)}
           imageSize={imageSize}
           poses={state.poses}
           config={state.config}

@@ -1,13 +1,8 @@
 // The ONE keymap of the refinement panel: it drives the key bindings and the `?` help overlay.
-import { matchBinding, type KeyBinding, type KeyLike } from '../shared/keys';
+import { FRAME_NAVIGATION_KEYS, matchBinding, type FrameNavigationAction, type KeyBinding, type KeyLike } from '../shared/keys';
 
 export type RefineAction =
-  | 'prevFrame'
-  | 'nextFrame'
-  | 'prevFrame10'
-  | 'nextFrame10'
-  | 'first'
-  | 'last'
+  | FrameNavigationAction
   | 'prevFlagged'
   | 'nextFlagged'
   | 'markStart'
@@ -23,12 +18,7 @@ export type RefineAction =
 export type RefineBinding = KeyBinding<RefineAction>;
 
 export const REFINE_KEYMAP: RefineBinding[] = [
-  { keys: ['ArrowLeft'], action: 'prevFrame', label: '←', description: 'previous frame' },
-  { keys: ['ArrowRight'], action: 'nextFrame', label: '→', description: 'next frame' },
-  { keys: ['ArrowLeft'], shift: true, action: 'prevFrame10', label: 'Shift+←', description: '10 frames back' },
-  { keys: ['ArrowRight'], shift: true, action: 'nextFrame10', label: 'Shift+→', description: '10 frames on' },
-  { keys: ['Home'], action: 'first', label: 'Home', description: 'first frame' },
-  { keys: ['End'], action: 'last', label: 'End', description: 'last frame' },
+  ...FRAME_NAVIGATION_KEYS,
   { keys: ['p', 'P'], action: 'prevFlagged', label: 'P', description: 'previous flagged frame (a jump)' },
   { keys: ['n', 'N'], action: 'nextFlagged', label: 'N', description: 'next flagged frame (a jump)' },
   { keys: ['['], action: 'markStart', label: '[', description: 'range starts here' },

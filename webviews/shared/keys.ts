@@ -28,3 +28,16 @@ export function matchBinding<A extends string>(keymap: readonly KeyBinding<A>[],
   const shift = Boolean(event.shiftKey);
   return keymap.find((binding) => binding.keys.includes(event.key) && Boolean(binding.ctrl) === ctrl && (binding.action === 'help' || Boolean(binding.shift) === shift));
 }
+
+/** The frame-navigation actions the frame panels (grabber, refinement) share. */
+export type FrameNavigationAction = 'prevFrame' | 'nextFrame' | 'prevFrame10' | 'nextFrame10' | 'first' | 'last';
+
+/** ←/→ one frame, Shift+←/→ ten, Home/End the first/last: spread at the head of a panel's keymap (also its `?` rows). */
+export const FRAME_NAVIGATION_KEYS: readonly KeyBinding<FrameNavigationAction>[] = [
+  { keys: ['ArrowLeft'], action: 'prevFrame', label: '←', description: 'previous frame' },
+  { keys: ['ArrowRight'], action: 'nextFrame', label: '→', description: 'next frame' },
+  { keys: ['ArrowLeft'], shift: true, action: 'prevFrame10', label: 'Shift+←', description: '10 frames back' },
+  { keys: ['ArrowRight'], shift: true, action: 'nextFrame10', label: 'Shift+→', description: '10 frames on' },
+  { keys: ['Home'], action: 'first', label: 'Home', description: 'first frame' },
+  { keys: ['End'], action: 'last', label: 'End', description: 'last frame' },
+];
