@@ -315,12 +315,23 @@ async function main(): Promise<void> {
       await video.waitFor({ timeout: 10000 });
       if ((await video.getAttribute('aria-expanded')) !== 'true') await video.click();
       const table = view.locator('.monaco-list-row', { hasText: /_el_refined\.h5\s*refined tracks \(el\)/ }).first();
-      await table.click({ button: 'right' });
-      const clicked = Date.now();
-      const menuItem = page.locator('.context-view .monaco-menu .action-label', { hasText: 'Create Labeled Video' }).first();
-      await menuItem.hover();
-      await page.keyboard.press('Enter');
-      const requested = await until('the labeled-video task', () => trace().find((event) => event.event === 'taskRequested' && event.command === 'create-labeled-video' && event.t >= clicked), 20000);
+      // The tree refreshes when files change (the saves above); a menu opened on a row that is then replaced runs
+      // the command without its item (it asks which videos): then close that question and open the menu again.
+      let requested: TraceEvent | undefined;
+      for (let attempt = 1; !requested; attempt++) {
+        await table.click();
+        await page.waitForTimeout(500);
+        await table.click({ button: 'right' });
+        const clicked = Date.now();
+        const menuItem = page.locator('.context-view .monaco-menu .action-label', { hasText: 'Create Labeled Video' }).first();
+        await menuItem.hover();
+        await page.keyboard.press('Enter');
+        requested = await until('the labeled-video task', () => trace().find((event) => event.event === 'taskRequested' && event.command === 'create-labeled-video' && event.t >= clicked), 10000).catch(async (error: Error) => {
+          if (attempt === 3) throw error;
+          await page.keyboard.press('Escape');
+          return undefined;
+        });
+      }
       const ended = await until('the labeled-video task to end', () => trace().find((event) => event.event === 'taskEnded' && event.command === 'create-labeled-video' && event.t >= requested.t), 60000);
       assert.equal(ended.exitCode, 0);
       const made = fs.readdirSync(path.join(WS, 'videos')).filter((name) => /_el_refined.*_labeled\.mp4$/.test(name));
