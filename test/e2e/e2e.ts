@@ -319,7 +319,8 @@ async function main(): Promise<void> {
       // the command without its item (it asks which videos): then close that question and open the menu again.
       let requested: TraceEvent | undefined;
       for (let attempt = 1; !requested; attempt++) {
-        await table.click();
+        // (A left click would open the table: tree items open their file.)
+        await runCommand(page, 'Herd: Focus on Herd project View');
         await page.waitForTimeout(500);
         await table.click({ button: 'right' });
         const clicked = Date.now();
