@@ -1,6 +1,7 @@
 // Decoded video frames for the panels that show a video (refinement, frame grabber): a small LRU cache of
 // decoded frames, filled a short run at a time (ffmpeg's start-up and seek dominate one frame, so a run around
 // it costs little more). No vscode import; the decoding itself is injected (src-core's readFrameRange in use).
+import { LruCache } from '../src-core/common/lru';
 import type { Frame, VideoInfo } from '../src-core/video/types';
 
 /** Decoded frames kept around (each is width × height × 3 bytes). */
@@ -16,12 +17,14 @@ export type FrameRangeReader = (video: VideoInfo, start: number, end: number) =>
  * stepping backwards (the next frame is cached) decodes a run ending there. `clear()` when the video changes.
  */
 export class VideoFrameCache {
-  private readonly cache = new Map<number, Frame>();
+  private readonly cache: LruCache<number, Frame>;
 
   constructor(
     private readonly read: FrameRangeReader,
     private readonly limits: { cache?: number; ahead?: number } = {},
-  ) {}
+  ) {
+    this.cache = new LruCache(limits.cache ?? FRAME_CACHE);
+  }
 
   clear(): void {
     this.cache.clear();
@@ -34,11 +37,7 @@ export class VideoFrameCache {
   /** Frame `index` of `video`, or undefined past its end or where it cannot be decoded (a damaged stretch). */
   async frame(video: VideoInfo | undefined, index: number): Promise<Frame | undefined> {
     const cached = this.cache.get(index);
-    if (cached) {
-      this.cache.delete(index);
-      this.cache.set(index, cached);
-      return cached;
-    }
+    if (cached) return cached;
     if (!video) return undefined;
     if (index < 0 || (index >= video.frameCount && video.frameCount > 0)) return undefined;
     try {
@@ -50,16 +49,12 @@ export class VideoFrameCache {
 
   private async decode(video: VideoInfo, index: number): Promise<Frame | undefined> {
     const ahead = this.limits.ahead ?? DECODE_AHEAD;
-    const size = this.limits.cache ?? FRAME_CACHE;
     const last = video.frameCount > 0 ? video.frameCount : Number.MAX_SAFE_INTEGER;
     const backwards = this.cache.has(index + 1);
     const start = backwards ? Math.max(0, index - ahead + 1) : index;
     const end = Math.min(backwards ? index + 1 : index + ahead, last);
     const frames = await this.read(video, start, end);
-    for (const f of frames) {
-      this.cache.set(f.index, f);
-      while (this.cache.size > size) this.cache.delete(this.cache.keys().next().value as number);
-    }
+    for (const f of frames) this.cache.set(f.index, f);
     return frames.find((f) => f.index === index);
   }
 }

@@ -3,6 +3,7 @@
 import type Konva from 'konva';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Circle, Group, Image as KonvaImage, Layer, Line, Stage } from 'react-konva';
+import { LruCache } from '../../src-core/common/lru';
 import type { HostApi as GenericHostApi } from '../shared/host';
 import type { HostToPanel, InitMessage, LabelingPanelState, PanelToHost } from '../shared/messages';
 import { KeyHelp } from '../shared/KeyHelp';
@@ -15,13 +16,13 @@ export type HostApi = GenericHostApi<PanelToHost, LabelingPanelState>;
 const PAN_THRESHOLD = 3;
 
 /** Decoded pictures by src, most recently used last (a few frames around the current one). */
-const decoded = new Map<string, HTMLImageElement>();
-const loading = new Map<string, Promise<HTMLImageElement>>();
 const KEEP_DECODED = 12;
+const decoded = new LruCache<string, HTMLImageElement>(KEEP_DECODED);
+const loading = new Map<string, Promise<HTMLImageElement>>();
 
 /** Loads and decodes a picture once; later calls get the same promise (or the decoded picture at once). */
 function loadImage(src: string): Promise<HTMLImageElement> {
-  const done = decoded.get(src);
+  const done = decoded.peek(src);
   if (done) return Promise.resolve(done);
   let pending = loading.get(src);
   if (!pending) {
@@ -34,7 +35,6 @@ function loadImage(src: string): Promise<HTMLImageElement> {
       (image) => {
         loading.delete(src);
         decoded.set(src, image);
-        while (decoded.size > KEEP_DECODED) decoded.delete(decoded.keys().next().value as string);
         return image;
       },
       (error: unknown) => {
@@ -50,11 +50,7 @@ function loadImage(src: string): Promise<HTMLImageElement> {
 /** The decoded picture of `src` (undefined until it has loaded; the previous frame's is not shown for another src). */
 function useImage(src: string | undefined): HTMLImageElement | undefined {
   const [, rerender] = useState(0);
-  const image = src ? decoded.get(src) : undefined;
-  if (src && image) {
-    decoded.delete(src); // most recently used last
-    decoded.set(src, image);
-  }
+  const image = src ? decoded.get(src) : undefined; // a use: it stays among the kept pictures
   useEffect(() => {
     if (!src || decoded.has(src)) return undefined;
     let live = true;

@@ -4,6 +4,7 @@
 // picture type is the panel's (the grabber keeps ImageData, the refinement panel a canvas). A .tsx, like host.tsx:
 // React code, which the Node tsconfig skips.
 import { useRef, useState } from 'react';
+import { LruCache } from '../../src-core/common/lru';
 
 /** How many decoded pictures a panel keeps. */
 export const KEEP_FRAMES = 48;
@@ -20,22 +21,22 @@ export interface FrameRequestsOptions<Picture> {
 }
 
 export class FrameRequests<Picture> {
-  private readonly pictures = new Map<number, Picture>();
+  private readonly pictures: LruCache<number, Picture>;
   private readonly failedFrames = new Set<number>();
   private inFlight: number | undefined;
 
   constructor(
     public options: FrameRequestsOptions<Picture>,
-    private readonly keep = KEEP_FRAMES,
-  ) {}
+    keep = KEEP_FRAMES,
+  ) {
+    this.pictures = new LruCache(keep);
+  }
 
   /** Frame `index` is the one to show: shown at once when kept, else asked for unless a request is in flight (the
    *  answer to that one asks for the then wanted frame) or the frame failed. */
   want(index: number): void {
     const cached = this.pictures.get(index);
     if (cached) {
-      this.pictures.delete(index);
-      this.pictures.set(index, cached);
       this.options.show(index, cached);
       return;
     }
@@ -49,7 +50,6 @@ export class FrameRequests<Picture> {
   /** The host's picture of `index` (a `*-frame` message); `current` is the frame the panel is on now. */
   received(index: number, picture: Picture, current: number | undefined): void {
     this.pictures.set(index, picture);
-    while (this.pictures.size > this.keep) this.pictures.delete(this.pictures.keys().next().value as number);
     if (this.inFlight === index) this.inFlight = undefined;
     if (current === index) this.options.show(index, picture);
     else if (current !== undefined) {
@@ -78,7 +78,7 @@ export class FrameRequests<Picture> {
 
   /** The kept picture of `index`, if any (without counting as a use). */
   cached(index: number): Picture | undefined {
-    return this.pictures.get(index);
+    return this.pictures.peek(index);
   }
 
   /** Forget everything (a new video or table). */
