@@ -11,10 +11,9 @@ import type { PoseArray } from '../common/pose';
 import { ProgressCounter, silentProgress, type ProgressReporter } from '../common/progress';
 import { hasHdf5Signature } from '../io/hdf5-pandas';
 import { readPoseTable, type PoseTable } from '../io/pose-table';
-import { analysisFolder, findPoseTable, resolveTrackMethod } from '../infer/locate';
+import { locateVideoTables, type PoseTableSourceOptions } from '../infer/locate';
 import { writePoseTable } from '../infer/outputs';
 import { loadProject } from '../project/load';
-import { collectVideoPaths } from '../project/videos';
 import { arimaFilterPoses, kalmanFilterPoses, medianFilterPoses, splineFilterPoses } from './pose-filters';
 import type { KalmanNoise } from './series';
 
@@ -75,17 +74,9 @@ export function filteredTablePath(table: string): string {
   return table.replace(/\.(h5|csv)$/i, '') + '_filtered.h5';
 }
 
-export interface FilterPredictionsOptions extends FilterSettings {
-  shuffle?: number;
-  /** Accepted as DeepLabCut's; the scorer in the file names does not depend on the training fraction. */
-  trainingsetindex?: number;
-  /** ellipse (default from config.yaml's default_track_method), box, skeleton or identity; multi-animal only. */
-  trackMethod?: string;
-  /** Filter the table saved by the refinement panel (`<…>_refined.h5`) into `<…>_refined_filtered.h5`. */
-  refined?: boolean;
-  videotype?: string;
-  /** Where the pose tables are (default: beside each video); the filtered tables go there too. */
-  destfolder?: string;
+/** `refined`: the refinement panel's `<…>_refined.h5` becomes `<…>_refined_filtered.h5`; `destfolder`: the filtered
+ *  tables go there too. */
+export interface FilterPredictionsOptions extends FilterSettings, PoseTableSourceOptions {
   /** Also write the `.csv` (default true, as DeepLabCut). */
   saveAsCsv?: boolean;
   /** Filter again videos already filtered (default: skip them, as DeepLabCut). */
@@ -133,7 +124,6 @@ export async function filterPredictions(configPath: string, inputs: string[], op
   const filtertype = options.filtertype ?? 'median';
   const windowlength = options.windowlength ?? 5;
   const pBound = options.pBound ?? 0.001;
-  const shuffle = options.shuffle ?? 1;
   if (!FILTER_TYPES.includes(filtertype)) {
     throw new HerdError('INVALID_OPTION', `unknown --filtertype "${filtertype}"; expected ${FILTER_TYPES.join(', ')}`);
   }
@@ -149,19 +139,8 @@ export async function filterPredictions(configPath: string, inputs: string[], op
     throw new HerdError('INVALID_OPTION', `--windowlength must be odd for the median filter (scipy's medfilt), got ${windowlength}`);
   }
   if (!(pBound >= 0 && pBound <= 1)) throw new HerdError('INVALID_OPTION', `--p-bound must be between 0 and 1, got ${pBound}`);
-  if (!Number.isInteger(shuffle) || shuffle < 0) throw new HerdError('INVALID_OPTION', `--shuffle must be a whole number, got ${shuffle}`);
-  const { kind: trackMethod, suffix } = resolveTrackMethod(project, options.trackMethod, { errorCode: 'INVALID_OPTION', singleAnimal: 'ignore' });
-  const videos = collectVideoPaths(inputs, options.videotype);
-  if (videos.length === 0) throw new HerdError('NO_VIDEOS', 'no videos to filter');
-
-  // Find every table before filtering anything, so a missing one surfaces before work is done.
-  const plans = videos.map((video) => {
-    const found = findPoseTable(video, { folder: analysisFolder(video, options.destfolder), shuffle, suffix, refined: options.refined === true });
-    if (found.others.length > 0) {
-      log(`${path.basename(video)}: ${found.others.length + 1} tables of shuffle ${shuffle}; using the newest, ${path.basename(found.file)}`);
-    }
-    return { video, found, output: filteredTablePath(found.file) };
-  });
+  const { trackMethod, tables } = locateVideoTables(project, inputs, { ...options, noVideos: 'no videos to filter', log });
+  const plans = tables.map(({ video, found }) => ({ video, found, output: filteredTablePath(found.file) }));
 
   const saveAsCsv = options.saveAsCsv ?? true;
   const results: FilteredVideo[] = [];
@@ -201,5 +180,5 @@ export async function filterPredictions(configPath: string, inputs: string[], op
   } finally {
     counter.finish();
   }
-  return { filtertype, windowlength, pBound, arDegree, maDegree, trackMethod: trackMethod ?? 'none', videos: results };
+  return { filtertype, windowlength, pBound, arDegree, maDegree, trackMethod, videos: results };
 }

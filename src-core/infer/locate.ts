@@ -31,6 +31,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { HerdError } from '../common/errors';
 import type { Project } from '../project/load';
+import { collectVideoPaths } from '../project/videos';
 
 /* ----------------------------------------------------------------- trackers and their suffixes */
 
@@ -278,4 +279,44 @@ export function findPoseTable(video: string, options: FindPoseTableOptions): Fou
       `${tables.length > 0 ? `, found: ${tables.join(', ')}` : ''}; ${hint}${sameDestfolder(video, folder)}`,
     { file: video },
   );
+}
+
+/* ----------------------------------------------------------------- every video's table, before any work */
+
+/** The options of a stage that reads each video's tracked (or single-animal) pose table. */
+export interface PoseTableSourceOptions {
+  shuffle?: number;
+  /** Accepted as DeepLabCut's; the scorer in the file names does not depend on the training fraction. */
+  trainingsetindex?: number;
+  /** ellipse (default from config.yaml's default_track_method), box, skeleton or identity; multi-animal only. */
+  trackMethod?: string;
+  /** The table saved by the refinement panel (`<…>_refined.h5`) instead of the tracked one. */
+  refined?: boolean;
+  videotype?: string;
+  /** Where the pose tables are (default: beside each video). */
+  destfolder?: string;
+}
+
+/**
+ * The pose table of every video (folders expand to their videos), found before the stage does any work so a missing
+ * one fails first; where a shuffle has tables of several snapshots, the newest is taken and `log` says so.
+ */
+export function locateVideoTables(
+  project: Project,
+  inputs: string[],
+  options: PoseTableSourceOptions & { noVideos: string; log?: (line: string) => void },
+): { trackMethod: string; tables: Array<{ video: string; found: FoundAnalysisOutput }> } {
+  const shuffle = options.shuffle ?? 1;
+  if (!Number.isInteger(shuffle) || shuffle < 0) throw new HerdError('INVALID_OPTION', `--shuffle must be a whole number, got ${shuffle}`);
+  const { kind: trackMethod, suffix } = resolveTrackMethod(project, options.trackMethod, { errorCode: 'INVALID_OPTION', singleAnimal: 'ignore' });
+  const videos = collectVideoPaths(inputs, options.videotype);
+  if (videos.length === 0) throw new HerdError('NO_VIDEOS', options.noVideos);
+  const tables = videos.map((video) => {
+    const found = findPoseTable(video, { folder: analysisFolder(video, options.destfolder), shuffle, suffix, refined: options.refined === true });
+    if (found.others.length > 0) {
+      options.log?.(`${path.basename(video)}: ${found.others.length + 1} tables of shuffle ${shuffle}; using the newest, ${path.basename(found.file)}`);
+    }
+    return { video, found };
+  });
+  return { trackMethod: trackMethod ?? 'none', tables };
 }

@@ -14,11 +14,11 @@ import { miniBatchKMeans, type ClusteringReport } from '../frames/kmeans';
 import { writeFramePngs } from '../frames/extract';
 import { frameImageName } from '../frames/naming';
 import { uniformFrameIndices } from '../frames/select';
-import { analysisFolder, findPoseTable, resolveTrackMethod } from '../infer/locate';
+import { locateVideoTables, type PoseTableSourceOptions } from '../infer/locate';
 import type { PoseTable } from '../io/pose-table';
 import { addVideos } from '../project/create';
 import { loadProject, type Project } from '../project/load';
-import { collectVideoPaths, projectVideos } from '../project/videos';
+import { projectVideos } from '../project/videos';
 import { probeVideo } from '../video';
 import type { VideoInfo } from '../video/types';
 import { findOutliers, type FindOutliersOptions, type OutlierAlgorithm } from './find';
@@ -26,17 +26,7 @@ import { writeMachineLabels } from './machine-labels';
 
 export type OutlierExtractionAlgorithm = 'uniform' | 'kmeans';
 
-export interface OutlierSearchOptions extends Omit<FindOutliersOptions, 'unique' | 'numframes2pick' | 'start' | 'stop'> {
-  shuffle?: number;
-  /** Accepted as DeepLabCut's; the scorer in the file names does not depend on the training fraction. */
-  trainingsetindex?: number;
-  /** ellipse (default from config.yaml's default_track_method), box, skeleton or identity; multi-animal only. */
-  trackMethod?: string;
-  /** Search the table saved by the refinement panel (`<…>_refined.h5`) instead of the tracked one. */
-  refined?: boolean;
-  videotype?: string;
-  /** Where the pose tables are (default: beside each video). */
-  destfolder?: string;
+export interface OutlierSearchOptions extends Omit<FindOutliersOptions, 'unique' | 'numframes2pick' | 'start' | 'stop'>, PoseTableSourceOptions {
   log?: (line: string) => void;
   signal?: AbortSignal;
 }
@@ -77,19 +67,10 @@ function settings(project: Project): { numframes2pick: number; start: number; st
 
 async function plan(project: Project, inputs: string[], options: OutlierSearchOptions): Promise<{ trackMethod: string; numframes2pick: number; planned: Planned[] }> {
   const log = options.log ?? (() => {});
-  const shuffle = options.shuffle ?? 1;
-  if (!Number.isInteger(shuffle) || shuffle < 0) throw new HerdError('INVALID_OPTION', `--shuffle must be a whole number, got ${shuffle}`);
   const { numframes2pick, start, stop } = settings(project);
-  const { kind: trackMethod, suffix } = resolveTrackMethod(project, options.trackMethod, { errorCode: 'INVALID_OPTION', singleAnimal: 'ignore' });
-  const videos = collectVideoPaths(inputs, options.videotype);
-  if (videos.length === 0) throw new HerdError('NO_VIDEOS', 'no videos to search');
-  const found = videos.map((video) => {
-    const table = findPoseTable(video, { folder: analysisFolder(video, options.destfolder), shuffle, suffix, refined: options.refined === true });
-    if (table.others.length > 0) log(`${path.basename(video)}: ${table.others.length + 1} tables of shuffle ${shuffle}; using the newest, ${path.basename(table.file)}`);
-    return { video, table };
-  });
+  const { trackMethod, tables } = locateVideoTables(project, inputs, { ...options, noVideos: 'no videos to search', log });
   const planned: Planned[] = [];
-  for (const { video, table } of found) {
+  for (const { video, found: table } of tables) {
     options.signal?.throwIfAborted();
     const poseTable = await readPoseTableFile(table.file);
     const outliers = findOutliers(poseTable.poses, { ...options, unique: poseTable.unique, numframes2pick, start, stop });
@@ -105,7 +86,7 @@ async function plan(project: Project, inputs: string[], options: OutlierSearchOp
       poseTable,
     });
   }
-  return { trackMethod: trackMethod ?? 'none', numframes2pick, planned };
+  return { trackMethod, numframes2pick, planned };
 }
 
 /** `herd find-outliers`: the candidate outlier frames of each video's tracked pose table; nothing is written. */
